@@ -1,0 +1,3 @@
+from micropulse.cli.app import entry
+
+entry()

@@ -1,0 +1,88 @@
+"""The ``micropulse`` command.
+
+Each sub-command lives in its own module (``cli/hr.py``, ``cli/pulse.py``...) exposing a
+``register(app)`` function. Heavy imports happen inside the command bodies, so ``--help``
+is fast. Every :class:`~micropulse.errors.MicropulseError` becomes a one-line message on
+stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import typer
+
+try:  # typer >= 0.20 vendors click as typer._click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer
+    from click import ClickException
+
+from micropulse import __version__
+from micropulse.errors import MicropulseError
+
+app = typer.Typer(
+    name="micropulse",
+    help="Measure the pulse (rPPG) and micro-expressions in face videos.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Sub-command modules, in the order they appear in --help. Each has register(app).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"micropulse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    """micropulse: remote pulse, heart rate, HRV and micro-expressions from face videos."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+for _mod in COMMAND_MODULES:
+    importlib.import_module(_mod).register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; named errors become exit code 2.
+
+    Tests call ``main([...])`` in-process; the console script calls :func:`entry`.
+    """
+    try:
+        rv = app(args=argv, standalone_mode=False)
+    except MicropulseError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        return 130
+    return rv if isinstance(rv, int) else 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
