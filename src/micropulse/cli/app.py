@@ -31,7 +31,16 @@ app = typer.Typer(
 )
 
 # Sub-command modules, in the order they appear in --help. Each has register(app).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "micropulse.cli.pulse",
+    "micropulse.cli.synth",
+    "micropulse.cli.megc",
+    "micropulse.cli.hr",
+    "micropulse.cli.evaluate",
+    "micropulse.cli.score",
+    "micropulse.cli.train",
+    "micropulse.cli.spot",
+)
 
 
 def _version_callback(value: bool) -> None:

@@ -1,0 +1,72 @@
+"""``micropulse spot VIDEO``: micro-expression intervals (onset, apex, offset, emotion) in a face video."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``spot`` command to ``app``."""
+
+    @app.command("spot")
+    def spot(
+        video: Path = typer.Argument(..., help="Face video (any format OpenCV reads) or a folder of frames."),
+        model: str | None = typer.Option(
+            None, "--model", help="me-tst or me-tst+ (default: the checkpoint's model, else me-tst)."
+        ),
+        weights: Path | None = typer.Option(
+            None,
+            "--weights",
+            help="model.pt from `micropulse train` or an official ME-TST state dict (.pkl/.pth). "
+            "Default: the built-in weights, trained on synthetic data only.",
+        ),
+        out: Path = typer.Option(Path("micropulse_out"), "--out", help="Output folder."),
+        decoder: str | None = typer.Option(
+            None, "--decoder", help="peak (ME-TST) or extensible (BoostingVRME); default: the checkpoint's."
+        ),
+        p: float | None = typer.Option(None, "--p", help="Threshold fraction p in [0, 1] (default 0.55)."),
+        k_p: int | None = typer.Option(None, "--k-p", help="Decoder half-width in frames at ~30 fps."),
+        flow: str | None = typer.Option(
+            None, "--flow", help="farneback (published) or dis (faster); default: the checkpoint's."
+        ),
+        fps: float | None = typer.Option(None, "--fps", help="Frame rate (Hz) for a folder of frames."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    ) -> None:
+        """Spot micro-expressions: writes <stem>.intervals.csv, <stem>.json and <stem>.png."""
+        import warnings
+
+        from micropulse.io import VideoWarning
+        from micropulse.pipeline.spot import spot_video
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", VideoWarning)  # io logs them already
+            result = spot_video(
+                video, model=model, weights=weights, out_dir=out, decoder=decoder, p=p, k_p=k_p,
+                flow=flow, fps=fps, show_progress=not as_json,
+            )  # fmt: skip
+        stem = video.stem
+        paths = [out / f"{stem}.intervals.csv", out / f"{stem}.json", out / f"{stem}.png"]
+        if as_json:
+            payload = result.to_dict(include_curve=False)
+            payload["outputs"] = [str(x) for x in paths]
+            typer.echo(json.dumps(payload, indent=2))
+            return
+        typer.echo(_summary(result))
+        typer.echo("wrote " + ", ".join(str(x) for x in paths))
+
+
+def _summary(result) -> str:  # noqa: ANN001 - SpotResult, imported lazily
+    lines = [
+        f"{len(result.intervals)} interval(s) in {result.n_frames * result.frame_skip / result.fps:.1f} s "
+        f"({result.model.arch}, {result.decode['decoder']} decoder, face on {100 * result.face_coverage:.0f}% "
+        f"of frames; weights: {result.model.weights})"
+    ]
+    for iv in result.intervals:
+        lines.append(
+            f"  frames {iv.onset_frame}-{iv.offset_frame} (apex {iv.apex_frame}), "
+            f"{iv.onset_s:.2f}-{iv.offset_s:.2f} s, {iv.emotion or '-'}, score {iv.score:.3f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""Dataset loaders (raw trees -> samples + ground truth), split protocols and preprocessing caches.
+
+rPPG loaders live in :mod:`micropulse.datasets.rppg` (registered by name); micro-expression
+loaders in :mod:`micropulse.datasets.me` (their own registry).
+"""
+
+from micropulse.datasets.base import Entry, LoadReport, Missing, RppgDataset, VideoSample
+from micropulse.datasets.cache import CropCache, CropConfig
+from micropulse.datasets.frames import FrameSource, natural_key, natural_sorted
+from micropulse.datasets.registry import DATASETS, get_dataset, list_datasets
+from micropulse.datasets.splits import get_protocol, load_protocols, split_fraction, vipl_fold
+
+__all__ = [
+    "DATASETS",
+    "CropCache",
+    "CropConfig",
+    "Entry",
+    "FrameSource",
+    "LoadReport",
+    "Missing",
+    "RppgDataset",
+    "VideoSample",
+    "get_dataset",
+    "get_protocol",
+    "list_datasets",
+    "load_protocols",
+    "natural_key",
+    "natural_sorted",
+    "split_fraction",
+    "vipl_fold",
+]

@@ -1,0 +1,271 @@
+"""Spot micro-expressions in any face video: ``micropulse spot`` / :func:`spot_video`.
+
+video -> ROI flow window features (:mod:`micropulse.me.extract`) -> ME-TST / ME-TST+ window outputs ->
+per-video score, intervals and emotions (:mod:`micropulse.me.infer`, specs/micro-expressions.md §4) ->
+frames mapped back to the **source** video (the features run on a ~30 fps grid: a 200 fps video keeps
+every 7th frame, so grid frame i is source frame ``i * frame_skip``).
+
+Outputs (:func:`write_spot_outputs`): ``<stem>.intervals.csv``, ``<stem>.json`` and ``<stem>.png``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from micropulse.errors import InputError
+from micropulse.pipeline.spot_weights import BUILTIN_LABEL, SpotModelInfo
+
+log = logging.getLogger(__name__)
+
+#: Columns of ``<stem>.intervals.csv``. ``video, onset, apex, offset`` repeat the source frames so that the
+#: file is also a prediction file for ``micropulse megc-score`` (:func:`micropulse.me.score.read_intervals_csv`).
+CSV_COLUMNS = (
+    "video", "onset_frame", "apex_frame", "offset_frame", "onset_s", "offset_s", "emotion", "score",
+    "onset", "apex", "offset",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SpotInterval:
+    """One spotted expression. Frames are 0-based inclusive SOURCE video frames; times in seconds.
+
+    ``score`` is the smoothed spotting score at the peak (0-1); ``emotion`` the voted class or ``None``.
+    """
+
+    onset_frame: int
+    apex_frame: int
+    offset_frame: int
+    onset_s: float
+    offset_s: float
+    emotion: str | None
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class SpotResult:
+    """Micro-expressions spotted in one video.
+
+    Attributes:
+        video: the file (or ``name`` for an array).
+        intervals: the spotted expressions, source frames.
+        frames: source frame number of each point of the score curve.
+        times: the same in seconds (``frames / fps``).
+        scores: per-frame spotting score (model output, 0-1) on the ~30 fps grid.
+        smoothed: the score after the decoder's box smoothing (width 2·k_p).
+        threshold: the peak threshold on ``smoothed`` (max of the relative threshold and ``min_peak``).
+        fps: source frame rate (Hz). frame_skip: source frames per grid frame.
+        face_coverage: fraction of the kept frames with a tracked face.
+        n_frames: frames kept on the grid.
+        model: model, weights and feature settings. decode: the decoding settings used.
+        thumbnail: face crop (RGB uint8) of the first tracked frame, or None.
+    """
+
+    video: str
+    intervals: tuple[SpotInterval, ...]
+    frames: np.ndarray
+    times: np.ndarray
+    scores: np.ndarray
+    smoothed: np.ndarray
+    threshold: float
+    fps: float
+    frame_skip: int
+    face_coverage: float
+    n_frames: int
+    model: SpotModelInfo
+    decode: dict[str, Any]
+    thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def synthetic_weights(self) -> bool:
+        return self.model.weights == BUILTIN_LABEL
+
+    def to_dict(self, include_curve: bool = True) -> dict[str, Any]:
+        """JSON-ready summary (the curve as lists unless ``include_curve`` is False)."""
+        out: dict[str, Any] = {
+            "video": self.video,
+            "n_intervals": len(self.intervals),
+            "intervals": [iv.to_dict() for iv in self.intervals],
+            "fps": self.fps,
+            "frame_skip": self.frame_skip,
+            "effective_fps": self.fps / self.frame_skip,
+            "n_frames_analysed": self.n_frames,
+            "duration_s": self.n_frames * self.frame_skip / self.fps,
+            "face_coverage": self.face_coverage,
+            "threshold": self.threshold,
+            "weights": self.model.weights,
+            "model": self.model.to_dict(),
+            "decode": dict(self.decode),
+            "units": {"frames": "source video frames, 0-based inclusive", "times": "s", "score": "0-1"},
+        }
+        if self.synthetic_weights:
+            out["note"] = "weights trained on synthetic videos only: intervals are not validated on real faces"
+        if include_curve:
+            out["curve"] = {
+                "frame": self.frames.astype(int).tolist(),
+                "time_s": np.round(self.times, 4).tolist(),
+                "score": np.round(self.scores, 5).tolist(),
+            }
+        return out
+
+
+def _decode_settings(info: SpotModelInfo, decoder, p, k_p, synergy):  # noqa: ANN001, ANN202
+    from micropulse.me.infer import DecodeSettings
+
+    known = {f.name for f in fields(DecodeSettings)}
+    base = DecodeSettings(**{k: v for k, v in info.decode.items() if k in known})
+    overrides = {"decoder": decoder, "p": p, "k_p": k_p, "synergy": synergy}
+    s = replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    if s.decoder not in ("peak", "extensible"):
+        raise InputError(f"unknown decoder {s.decoder!r}; known: peak, extensible")
+    if not 0.0 <= s.p <= 1.0:
+        raise InputError(f"threshold fraction p must lie in [0, 1], got {s.p}")
+    if s.k_p < 1:
+        raise InputError(f"k_p must be >= 1 frame, got {s.k_p}")
+    if s.synergy not in (0, 1, 2):
+        raise InputError(f"synergy must be 0, 1 or 2, got {s.synergy}")
+    return s
+
+
+def spot_video(
+    path: str | Path | np.ndarray,
+    model: str | None = None,
+    weights: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    decoder: str | None = None,
+    p: float | None = None,
+    k_p: int | None = None,
+    synergy: int | None = None,
+    flow: str | None = None,
+    fps: float | None = None,
+    name: str | None = None,
+    show_progress: bool = False,
+) -> SpotResult:
+    """Spot micro-expressions in a video; optionally write the CSV / JSON / PNG outputs to ``out_dir``.
+
+    Args:
+        path: a video file, a frame folder, or a uint8 array (T, H, W, 3) RGB (then ``fps`` is required).
+        model: ``"me-tst"`` / ``"me-tst+"``; None = the checkpoint's architecture (``me-tst`` by default).
+        weights: a micropulse ``model.pt`` or an official state dict (.pkl/.pth); None = the built-in
+            checkpoint (trained on synthetic videos only).
+        out_dir: folder for ``<stem>.intervals.csv``, ``<stem>.json``, ``<stem>.png``; None = write nothing.
+        decoder: ``"peak"`` (ME-TST, §4.2) or ``"extensible"`` (BoostingVRME, §4.3); None = checkpoint's.
+        p: threshold fraction in [0, 1] (None = checkpoint's, else 0.55).
+        k_p: decoder half-width in grid frames (None = checkpoint's, else 6).
+        synergy: emotion mode 0/1/2 (§4.4; 1 drops intervals voted neutral). None = checkpoint's.
+        flow: ``"farneback"`` (published) or ``"dis"`` (fast); None = the checkpoint's.
+        fps: frame rate (Hz) for arrays / frame folders; overrides a file's rate.
+        name: the video's name in the outputs (default: the file stem, ``"video"`` for arrays).
+        show_progress: draw a progress bar over the frames.
+
+    Raises:
+        NoFaceError: no face on any frame. VideoReadError: missing / undecodable file.
+        WeightsError: weights absent or not matching the model. InputError: bad settings, video too short.
+    """
+    from micropulse.me import decode as D
+    from micropulse.me.extract import FeatureConfig, extract_me_features
+    from micropulse.me.infer import decode_video, window_outputs
+    from micropulse.pipeline.spot_weights import load_spot_model
+
+    from micropulse.io import open_video
+
+    source = open_video(path, fps=fps)  # a missing / unreadable file fails here, before the model loads
+    net, info = load_spot_model(model, weights)
+    settings = _decode_settings(info, decoder, p, k_p, synergy)
+    use_flow = flow or info.flow
+    if use_flow != info.flow:
+        log.warning("flow %r differs from the flow the weights were trained with (%r)", use_flow, info.flow)
+    is_array = isinstance(path, np.ndarray)
+    label = name or ("video" if is_array else Path(path).stem)
+    cfg = FeatureConfig(roi_set=info.roi_set, k=info.k, flow=use_flow)
+    feats = extract_me_features(source, cfg, show_progress=show_progress)
+    vf = feats.features
+    if len(vf.windows) == 0:
+        need = info.k * feats.frame_skip
+        raise InputError(
+            f"video too short to spot: {vf.n_frames} frame(s) on the {feats.effective_fps:.1f} fps grid, "
+            f"need at least {info.k} (= {need} source frames, {need / feats.fps:.2f} s)",
+            None if is_array else path,
+        )
+    spot_w, logit_w = window_outputs(net, vf.windows)
+    scores, found = decode_video(spot_w, logit_w, settings)
+    smoothed = D.smooth_scores(scores, settings.k_p)
+    threshold = max(D.peak_threshold(smoothed, settings.p), settings.min_peak)
+    skip, src_fps = feats.frame_skip, feats.fps
+    frames = np.arange(len(scores), dtype=np.int64) * skip
+    intervals = to_source_intervals(found, skip, src_fps)
+    result = SpotResult(
+        video=label if is_array else str(path),
+        intervals=intervals,
+        frames=frames,
+        times=frames / src_fps,
+        scores=np.asarray(scores, np.float64),
+        smoothed=smoothed,
+        threshold=float(threshold),
+        fps=src_fps,
+        frame_skip=skip,
+        face_coverage=float(feats.face_coverage),
+        n_frames=int(vf.n_frames),
+        model=replace(info, flow=use_flow),
+        decode=settings.to_dict(),
+        thumbnail=feats.thumbnail,
+    )
+    if out_dir is not None:
+        write_spot_outputs(result, out_dir, label)
+    return result
+
+
+def to_source_intervals(found: Sequence[Any], frame_skip: int, fps: float) -> tuple[SpotInterval, ...]:
+    """Map decoded intervals (``onset/apex/offset`` on the ~30 fps grid) to source frames and seconds.
+
+    Grid frame i is source frame ``i * frame_skip``; its time is ``i * frame_skip / fps`` (s).
+    """
+    if frame_skip < 1 or not fps > 0:
+        raise InputError(f"need frame_skip >= 1 and fps > 0, got {frame_skip}, {fps}")
+    return tuple(
+        SpotInterval(
+            onset_frame=int(iv.onset) * frame_skip,
+            apex_frame=int(iv.apex) * frame_skip,
+            offset_frame=int(iv.offset) * frame_skip,
+            onset_s=round(int(iv.onset) * frame_skip / fps, 4),
+            offset_s=round(int(iv.offset) * frame_skip / fps, 4),
+            emotion=iv.emotion,
+            score=round(float(iv.score), 5),
+        )
+        for iv in found
+    )
+
+
+def intervals_table(result: SpotResult, video: str):  # noqa: ANN201 - pandas imported lazily
+    """The intervals as a DataFrame with :data:`CSV_COLUMNS` (empty emotion = none voted)."""
+    import pandas as pd
+
+    rows = [
+        {**iv.to_dict(), "video": video, "onset": iv.onset_frame, "apex": iv.apex_frame, "offset": iv.offset_frame}
+        for iv in result.intervals
+    ]
+    return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+
+
+def write_spot_outputs(result: SpotResult, out_dir: str | Path, stem: str) -> dict[str, Path]:
+    """Write ``<stem>.intervals.csv``, ``<stem>.json`` and ``<stem>.png`` into ``out_dir``; returns the paths."""
+    import json
+
+    from micropulse.pipeline.spot_plot import plot_spot
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / f"{stem}.intervals.csv", "json": out / f"{stem}.json", "png": out / f"{stem}.png"}
+    intervals_table(result, stem).to_csv(paths["csv"], index=False)
+    summary = result.to_dict() | {"outputs": {k: str(v) for k, v in paths.items()}}
+    paths["json"].write_text(json.dumps(summary, indent=2) + "\n")
+    plot_spot(result, paths["png"])
+    return paths

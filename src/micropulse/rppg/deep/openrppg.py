@@ -1,0 +1,427 @@
+"""Import of the Keras ``.h5`` weights shipped in the ``open-rppg`` wheel (PyPI, MIT), read with h5py only.
+
+open-rppg (0.1.1, ``rppg/models.py``) re-implements RhythmMamba and PhysNet in Keras/jax. Its weights were
+trained with that code, which differs numerically from the official PyTorch models. The differences its
+weights need, each reproduced here on top of the official micropulse model (same parameter names):
+
+RhythmMamba
+  1. frequency FFN: the FULL 192x192 complex matrix (``'bnc,cd->bnd'``) -> model option ``ffn_full_matrix``;
+  2. the FFN uses ``rfft``/``irfft`` (ortho) over time, not ``fft`` + real part of ``ifft``;
+  3. Keras default epsilons: LayerNorm 1e-3 (all three per block); BatchNorm 1e-3 in stem12/21/22 and stem3
+     (stem11 and the FFN BatchNorms set 1e-5 explicitly);
+  4. ``padding='same'`` convolutions pad like TensorFlow (for a stride-2 7x7 conv on an even size: 2 before,
+     3 after), not PyTorch's symmetric 3;
+  5. stochastic depth at inference scales each residual branch by ``1 - p`` (Keras Dropout on a ones tensor);
+  6. ``Attention_mask`` is shadowed by TS-CAN's later definition: ``0.5 * s / mean_{T,H}(s)``;
+  7. the fusion stem's difference tensor is concatenated on the height axis and reshaped (scrambled);
+  8. its selective scan is a cumsum/exp formula, ``h_t = cumsum_k(e_k dB_k u_k) / (e_t + 1e-12)`` with
+     ``e_t = exp(sum_{j>t} delta_j A)``, which underflows to 0 for fast-decaying states (the exact recurrence
+     does not). Streaming (``Mamba.step``) always uses the exact recurrence, so it differs from this.
+PhysNet: Keras default BatchNorm eps 1e-3; 32x32 input.
+Both: input ``x/255`` standardised per colour channel over each chunk (``ChannelStandardized``), output
+z-scored (our inference z-scores every chunk anyway).
+
+Keras layouts: Conv kernels ``(*k, in, out)``, transposed-conv kernels ``(*k, out, in)``, Dense ``(in, out)``,
+BatchNorm ``gamma, beta, moving_mean, moving_variance``, LayerNorm ``gamma, beta``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from micropulse.errors import WeightsError
+from micropulse.rppg.deep.info import WeightsInfo
+
+VARIANT = "openrppg"
+_BN = ("weight", "bias", "running_mean", "running_var")
+_OPENRPPG_SRC = "open-rppg 0.1.1 wheel (PyPI), rppg/weights/"
+
+_RM_COMMON = {
+    "arch": "rhythmmamba",
+    "input_size": 128,
+    "fs": 30.0,
+    "normalisation": "ChannelStandardized",
+    "chunk_length": 160,
+    "options": (("ffn_full_matrix", True),),
+    "variant": VARIANT,
+}
+_PN_COMMON = {
+    "arch": "physnet",
+    "input_size": 32,
+    "fs": 30.0,
+    "normalisation": "ChannelStandardized",
+    "chunk_length": 128,
+    "variant": VARIANT,
+}
+#: The files of open-rppg 0.1.1, by sha256.
+KNOWN_H5: dict[str, dict] = {
+    "dc2f9c8e421a70cf31db54a6b3334852f165d4ffa2cf1d15f493afc499ca7bcb": {
+        **_RM_COMMON,
+        "source": _OPENRPPG_SRC + "RhythmMamba.pure.weights.h5",
+        "training_set": "PURE",
+    },
+    "a713be668dfdcd93a21b35a5e5aedcfca42153cd2f69ac0911d63b4ee14f9e2a": {
+        **_RM_COMMON,
+        "source": _OPENRPPG_SRC + "RhythmMamba.rlap.weights.h5",
+        "training_set": "RLAP",
+    },
+    "c4b89ae6d2b442f98d41239d6251608583a95471b6c0ac002932fd34d3dc28c9": {
+        **_PN_COMMON,
+        "source": _OPENRPPG_SRC + "physnet.pure.weights.h5",
+        "training_set": "PURE",
+    },
+    "6006ec3e023e73a30ef5ff0086aa09d8cdf92245b19abb04449a4d2f73add4d5": {
+        **_PN_COMMON,
+        "source": _OPENRPPG_SRC + "physnet.rlap.weights.h5",
+        "training_set": "RLAP",
+    },
+}
+_DEFAULTS = {"rhythmmamba": _RM_COMMON, "physnet": _PN_COMMON}
+
+
+# --------------------------------------------------------------------------------------- h5 -> state dict
+def _conv(a: np.ndarray) -> np.ndarray:
+    """Keras conv kernel ``(*k, in, out)`` (or transposed ``(*k, out, in)``) -> torch ``(out|in, in|out, *k)``."""
+    nd = a.ndim
+    return np.transpose(a, (nd - 1, nd - 2, *range(nd - 2)))
+
+
+def _dense(a: np.ndarray) -> np.ndarray:
+    return a.T
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
+
+
+_Rule = tuple[re.Pattern, Callable[[re.Match], tuple[str, Callable[[np.ndarray], np.ndarray]]]]
+
+
+def _bn(prefix: str, idx: str) -> tuple[str, Callable]:
+    return f"{prefix}.{_BN[int(idx)]}", _same
+
+
+def _rhythmmamba_block(inner: str, b: str) -> tuple[str, Callable] | None:
+    p = f"blocks.{b}"
+    simple = {
+        "attn/mamba/in_projection/vars/0": (f"{p}.attn.mamba.in_proj.weight", _dense),
+        "attn/mamba/conv1d/vars/0": (f"{p}.attn.mamba.conv1d.weight", _conv),
+        "attn/mamba/conv1d/vars/1": (f"{p}.attn.mamba.conv1d.bias", _same),
+        "attn/mamba/x_projection/vars/0": (f"{p}.attn.mamba.x_proj.weight", _dense),
+        "attn/mamba/delta_t_projection/vars/0": (f"{p}.attn.mamba.dt_proj.weight", _dense),
+        "attn/mamba/delta_t_projection/vars/1": (f"{p}.attn.mamba.dt_proj.bias", _same),
+        "attn/mamba/out_projection/vars/0": (f"{p}.attn.mamba.out_proj.weight", _dense),
+        "attn/mamba/vars/0": (f"{p}.attn.mamba.A_log", _same),
+        "attn/mamba/vars/1": (f"{p}.attn.mamba.D", _same),
+        "attn/norm/vars/0": (f"{p}.attn.norm.weight", _same),
+        "attn/norm/vars/1": (f"{p}.attn.norm.bias", _same),
+        # Keras names the block's two LayerNorms by creation order: norm1, then norm2.
+        "layers/layer_normalization/vars/0": (f"{p}.norm1.weight", _same),
+        "layers/layer_normalization/vars/1": (f"{p}.norm1.bias", _same),
+        "layers/layer_normalization_1/vars/0": (f"{p}.norm2.weight", _same),
+        "layers/layer_normalization_1/vars/1": (f"{p}.norm2.bias", _same),
+    }
+    if inner in simple:
+        return simple[inner]
+    m = re.fullmatch(r"layers/frequencydomain_ffn/vars/([0-3])", inner)
+    if m:
+        return f"{p}.mlp.{('r', 'i', 'rb', 'ib')[int(m[1])]}", _same
+    m = re.fullmatch(r"layers/frequencydomain_ffn/fc([12])/layers/conv1d/vars/0", inner)
+    if m:
+        return f"{p}.mlp.fc{m[1]}.0.weight", _conv
+    m = re.fullmatch(r"layers/frequencydomain_ffn/fc([12])/layers/batch_normalization/vars/([0-3])", inner)
+    if m:
+        return _bn(f"{p}.mlp.fc{m[1]}.1", m[2])
+    return None
+
+
+def _map_rhythmmamba(name: str, _: dict[str, str]) -> tuple[str, Callable] | None:
+    m = re.fullmatch(r"Fusion_Stem/(stem1[12]|stem2[12])/layers/conv2d/vars/([01])", name)
+    if m:
+        return f"Fusion_Stem.{m[1]}.0.{('weight', 'bias')[int(m[2])]}", (_conv if m[2] == "0" else _same)
+    m = re.fullmatch(r"Fusion_Stem/(stem1[12]|stem2[12])/layers/batch_normalization/vars/([0-3])", name)
+    if m:
+        return _bn(f"Fusion_Stem.{m[1]}.1", m[2])
+    m = re.fullmatch(r"layers/sequential/layers/conv3d/vars/([01])", name)
+    if m:
+        return f"stem3.0.{('weight', 'bias')[int(m[1])]}", (_conv if m[1] == "0" else _same)
+    m = re.fullmatch(r"layers/sequential/layers/batch_normalization/vars/([0-3])", name)
+    if m:
+        return _bn("stem3.1", m[1])
+    m = re.fullmatch(r"ConvBlockLast/vars/([01])", name)
+    if m:
+        return f"ConvBlockLast.{('weight', 'bias')[int(m[1])]}", (_conv if m[1] == "0" else _same)
+    m = re.fullmatch(r"blocks/layers/block_mamba(?:_(\d+))?/(.+)", name)
+    if m:
+        return _rhythmmamba_block(m[2], m[1] or "0")
+    return None
+
+
+def _map_physnet(name: str, groups: dict[str, str]) -> tuple[str, Callable] | None:
+    m = re.fullmatch(r"ConvBlock([1-9])/layers/conv3d/vars/([01])", name)
+    if m:
+        return f"ConvBlock{m[1]}.0.{('weight', 'bias')[int(m[2])]}", (_conv if m[2] == "0" else _same)
+    m = re.fullmatch(r"ConvBlock([1-9])/layers/batch_normalization/vars/([0-3])", name)
+    if m:
+        return _bn(f"ConvBlock{m[1]}.1", m[2])
+    m = re.fullmatch(r"convBlock10/vars/([01])", name)
+    if m:
+        return f"ConvBlock10.{('weight', 'bias')[int(m[1])]}", (_conv if m[1] == "0" else _same)
+    m = re.fullmatch(
+        r"layers/(sequential_\d+)/layers/(conv3d_transpose|batch_normalization)/vars/([0-3])", name
+    )
+    if m and m[1] in groups:
+        target = groups[m[1]]
+        if m[2] == "conv3d_transpose":
+            return f"{target}.0.{('weight', 'bias')[int(m[3])]}", (_conv if m[3] == "0" else _same)
+        return _bn(f"{target}.1", m[3])
+    return None
+
+
+def _physnet_groups(names: list[str]) -> dict[str, str]:
+    """The two anonymous Keras ``sequential_N`` groups holding transposed convs: upsample, then upsample2."""
+    seqs = sorted(
+        {
+            m[1]
+            for n in names
+            if (m := re.fullmatch(r"layers/(sequential_(\d+))/layers/conv3d_transpose/.*", n))
+        },
+        key=lambda s: int(s.rsplit("_", 1)[1]),
+    )
+    return dict(zip(seqs, ("upsample", "upsample2"), strict=False))
+
+
+_MAPPERS = {"rhythmmamba": _map_rhythmmamba, "physnet": _map_physnet}
+
+
+def read_h5_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every dataset of a Keras weights file, by its path inside the file."""
+    import h5py
+
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with h5py.File(path, "r") as fh:
+            fh.visititems(
+                lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None
+            )
+    except OSError as exc:
+        raise WeightsError(f"cannot read as an HDF5 (Keras) weights file: {exc}", path) from None
+    return arrays
+
+
+def read_openrppg_h5(path: str | Path, arch: str) -> tuple[dict[str, torch.Tensor], WeightsInfo]:
+    """Map every tensor of an open-rppg ``.h5`` file onto micropulse's ``arch`` (fp32); raise on leftovers."""
+    from micropulse.rppg.deep.weights import sha256_of
+
+    path = Path(path)
+    if arch not in _MAPPERS:
+        raise WeightsError(f"open-rppg .h5 import supports {sorted(_MAPPERS)}, not {arch!r}", path)
+    arrays = read_h5_arrays(path)
+    groups = _physnet_groups(list(arrays)) if arch == "physnet" else {}
+    state: dict[str, torch.Tensor] = {}
+    unmapped = []
+    for name, value in arrays.items():
+        target = _MAPPERS[arch](name, groups)
+        if target is None:
+            unmapped.append(name)
+            continue
+        key, convert = target
+        state[key] = torch.from_numpy(np.ascontiguousarray(convert(np.asarray(value, dtype=np.float32))))
+    if unmapped:
+        shown = ", ".join(sorted(unmapped)[:10])
+        raise WeightsError(
+            f"{len(unmapped)} tensors have no {arch} counterpart (not open-rppg {arch}?): {shown}", path
+        )
+    for key in [k for k in state if k.endswith(".running_var")]:
+        state[key[: -len("running_var")] + "num_batches_tracked"] = torch.tensor(0, dtype=torch.long)
+    sha = sha256_of(path)
+    meta = dict(KNOWN_H5.get(sha) or {**_DEFAULTS[arch], "source": path.name, "training_set": None})
+    if meta["arch"] != arch:
+        raise WeightsError(f"this file holds open-rppg {meta['arch']!r} weights, not {arch!r}", path)
+    params = sum(
+        v.numel()
+        for k, v in state.items()
+        if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))
+    )
+    return state, WeightsInfo(sha256=sha, params=params, **meta)
+
+
+# --------------------------------------------------------------------------------------- model variant
+def openrppg_selective_scan(u, delta, A, B, C, D):
+    """open-rppg's cumsum/exp selective scan (mamba_ssm layout: u, delta (b,d,L); A (d,n); B, C (b,n,L)).
+
+    ``S_t = sum_{j>t} delta_j A``, ``e_t = exp(S_t)``, ``h_t = (sum_{k<=t} e_k delta_k u_k B_k) / (e_t + 1e-12)``,
+    ``y_t = h_t . C_t + D u_t``. Equals the recurrence where nothing underflows; where ``e`` underflows the
+    state collapses to 0 (reproduced on purpose: the weights were trained with it).
+    """
+    d_a = delta.unsqueeze(-1) * A[None, :, None, :]  # (b, d, L, n)
+    d_bu = (delta * u).unsqueeze(-1) * B.transpose(1, 2).unsqueeze(1)  # (b, d, L, n)
+    later = torch.cat([d_a[:, :, 1:], torch.zeros_like(d_a[:, :, :1])], dim=2)  # delta_{t+1} A ... 0
+    e = torch.exp(later.flip(2).cumsum(2).flip(2))
+    h = torch.cumsum(d_bu * e, dim=2) / (e + 1e-12)
+    y = torch.einsum("bdln,bnl->bdl", h, C)
+    return y + u * D[None, :, None]
+
+
+def _tf_same_padding(module: nn.Module) -> None:
+    """Make a stride-s conv pad like TensorFlow's ``'same'`` (extra pixel after), via a forward pre-hook."""
+    kernel, stride = module.kernel_size, module.stride
+    module.padding = (0,) * len(kernel)
+
+    def hook(mod: nn.Module, args: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor]:
+        x = args[0]
+        pads: list[int] = []
+        for size, k, s in zip(reversed(x.shape[2:]), reversed(kernel), reversed(stride), strict=True):
+            total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+            pads += [total // 2, total - total // 2]
+        return (F.pad(x, pads),)
+
+    module.register_forward_pre_hook(hook)
+
+
+def _openrppg_ffn_class():
+    from micropulse.rppg.deep.rhythmmamba import FrequencyFFN
+
+    class OpenRppgFrequencyFFN(FrequencyFFN):
+        """open-rppg's FFN: rfft over time (ortho), complex mix + ReLU on L//2+1 bins, irfft back."""
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.fc1(x.transpose(1, 2)).transpose(1, 2)
+            length = x.shape[1]
+            spec = torch.fft.rfft(x.float(), dim=1, norm="ortho")
+            re_ = F.relu(self._mix(spec.real, self.r) - self._mix(spec.imag, self.i) + self.rb)
+            im_ = F.relu(self._mix(spec.imag, self.r) + self._mix(spec.real, self.i) + self.ib)
+            x = torch.fft.irfft(torch.complex(re_, im_), n=length, dim=1, norm="ortho")
+            return self.fc2(x.transpose(1, 2)).transpose(1, 2)
+
+    return OpenRppgFrequencyFFN
+
+
+def keras_scrambled_differences(x: torch.Tensor) -> torch.Tensor:
+    """open-rppg's difference input of the fusion stem, ``(N, D, 3, H, W)`` -> ``(N*D, 12, H, W)``.
+
+    open-rppg concatenates the four neighbour differences of its channel-last ``(N, D, H, W, 3)`` clip on
+    axis 2 — the HEIGHT axis, giving ``(N, D, 4H, W, 3)`` — and then *reshapes* (not transposes) that to
+    ``(N*D, H, W, 12)``. Each of its 12-channel "pixels" therefore packs 4 horizontally adjacent pixels of
+    one difference image, and its rows come from 4 consecutive rows of the stacked differences. The weights
+    were trained on this layout, so it is reproduced exactly.
+    """
+    n, d, c, h, w = x.shape
+    idx = torch.arange(d, device=x.device)
+    frames = [x[:, (idx + k).clamp(0, d - 1)] for k in (-2, -1, 0, 1, 2)]
+    diffs = [(frames[i + 1] - frames[i]).permute(0, 1, 3, 4, 2) for i in range(4)]  # (N, D, H, W, 3)
+    stacked = torch.cat(diffs, dim=2)  # (N, D, 4H, W, 3): concatenated on height, as open-rppg does
+    return stacked.reshape(n * d, h, w, 4 * c).permute(0, 3, 1, 2)
+
+
+def _openrppg_stem_class():
+    from micropulse.nn.stem import FusionStem
+
+    class OpenRppgFusionStem(FusionStem):
+        """The shared fusion stem fed open-rppg's scrambled difference tensor (same parameters)."""
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            n, d, c, h, w = x.shape
+            return self.fuse(x.reshape(n * d, c, h, w), keras_scrambled_differences(x))
+
+    return OpenRppgFusionStem
+
+
+def openrppg_attention_mask(x: torch.Tensor) -> torch.Tensor:
+    """The mask open-rppg's RhythmMamba really uses, on ``(N, C, T, H', W')`` stem3 features.
+
+    models.py defines ``Attention_mask`` twice; the second (TS-CAN's) definition shadows the first, so
+    RhythmMamba gets ``0.5 * s / mean(s)`` with the mean over Keras axes (1, 2) of ``(N, T, H', W', C)`` —
+    time and HEIGHT — instead of the official L1 normalisation over (H', W'). ``s = sigmoid(x)``.
+    """
+    s = torch.sigmoid(x)
+    return 0.5 * s / s.mean(dim=(2, 3), keepdim=True)
+
+
+def _openrppg_model_class(base: type) -> type:
+    class OpenRppgRhythmMamba(base):
+        """RhythmMamba with open-rppg's attention mask (same parameters)."""
+
+        def frames_to_tokens(self, f: torch.Tensor) -> torch.Tensor:
+            f = self.stem3(f)
+            f = f * openrppg_attention_mask(f)
+            return f.mean(dim=(3, 4)).transpose(1, 2)
+
+    return OpenRppgRhythmMamba
+
+
+class KerasDropPath(nn.Module):
+    """open-rppg's ``DropPath``: ``x * Dropout(p)(ones * (1 - p))``.
+
+    In inference Keras' Dropout is the identity, so the residual branch is scaled by ``1 - p`` (not left
+    unchanged as in timm); in training surviving samples are kept unscaled.
+    """
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.rate = float(rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x * (1.0 - self.rate)
+        keep = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(1.0 - self.rate)
+        return x * keep
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate}"
+
+
+def _adapt_rhythmmamba(model: nn.Module) -> nn.Module:
+    ffn_cls = _openrppg_ffn_class()
+    # Only forward()/frames_to_tokens() differ; the instances keep their parameters and names.
+    model.__class__ = _openrppg_model_class(type(model))
+    model.Fusion_Stem.__class__ = _openrppg_stem_class()
+    for m in model.modules():
+        if isinstance(m, nn.LayerNorm):
+            m.eps = 1e-3
+    stem = model.Fusion_Stem
+    for name in ("stem12", "stem21", "stem22"):
+        getattr(stem, name)[1].eps = 1e-3
+    model.stem3[1].eps = 1e-3
+    for name in ("stem11", "stem12", "stem21", "stem22"):
+        _tf_same_padding(getattr(stem, name)[0])
+    _tf_same_padding(model.stem3[0])
+    for block in model.blocks:
+        old = block.mlp
+        new = ffn_cls(
+            old.fc1[0].in_channels,
+            old.fc1[0].out_channels // old.fc1[0].in_channels,
+            full_matrix=old.full_matrix,
+        )
+        new.load_state_dict(old.state_dict())
+        block.mlp = new
+        block.attn.mamba.scan_method = openrppg_selective_scan
+        block.drop_path = KerasDropPath(getattr(block.drop_path, "rate", 0.0))
+    return model
+
+
+def _adapt_physnet(model: nn.Module) -> nn.Module:
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm3d):
+            m.eps = 1e-3
+    return model
+
+
+_ADAPTERS = {"rhythmmamba": _adapt_rhythmmamba, "physnet": _adapt_physnet}
+
+
+def adapt_model(model: nn.Module, info: WeightsInfo) -> nn.Module:
+    """Turn an official micropulse model into open-rppg's numerical variant (parameter names unchanged)."""
+    if info.variant != VARIANT:
+        raise WeightsError(f"unknown model variant {info.variant!r}; known: {VARIANT}")
+    if info.arch not in _ADAPTERS:
+        raise WeightsError(f"no open-rppg variant of {info.arch!r}")
+    return _ADAPTERS[info.arch](model)

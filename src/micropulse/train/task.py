@@ -1,0 +1,80 @@
+"""The small interface every trainable model family implements for the one generic trainer."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from micropulse.errors import InputError
+from micropulse.registry import Registry
+
+
+class Task(ABC):
+    """A model family's training contract: model, data, loss and evaluation — no loop, no I/O.
+
+    Subclasses are registered in :data:`TASKS` and built from a config's ``task_options``.
+    """
+
+    name: str = "task"
+
+    @abstractmethod
+    def build_model(self) -> nn.Module:
+        """A freshly initialised model."""
+
+    @abstractmethod
+    def train_data(self) -> Dataset:
+        """Training samples; each item is a tuple of tensors collated by the default collate."""
+
+    def val_data(self) -> Dataset | None:
+        """Validation samples (loss only), or None."""
+        return None
+
+    @abstractmethod
+    def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
+        """Scalar loss of a batch and named parts (floats) for the log."""
+
+    def optimizer(self, params: Any, lr: float) -> torch.optim.Optimizer:
+        """AdamW with weight decay 0 (RhythmFormer / RhythmMamba); override for Adam etc."""
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+
+    def augment(self, batch: Any, generator: torch.Generator) -> Any:
+        """Train-time augmentation of a batch (identity by default)."""
+        return batch
+
+    def evaluate(self, model: nn.Module, device: torch.device) -> dict[str, Any]:
+        """Protocol test metrics of a trained model (empty if the task has no test split)."""
+        return {}
+
+    def metadata(self) -> dict[str, Any]:
+        """Facts stored with the checkpoint (architecture, input transform, fs, chunk length...)."""
+        return {"task": self.name}
+
+
+# name -> "module:Class"; imported only when used, so registering costs nothing and pulls in no model code.
+TASKS: Registry[str] = Registry("training task")
+TASKS.register("me-spot")("micropulse.me.training:MESpotTask")
+TASKS.register("rppg")("micropulse.rppg.deep.training:RppgTask")
+
+
+def task_class(name: str) -> Callable[..., Task]:
+    module, _, cls = TASKS.get(name).partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def build_task(name: str, options: dict[str, Any]) -> Task:
+    """Build a registered task, rejecting unknown option names (no typo is silently ignored)."""
+    factory = task_class(name)
+    params = inspect.signature(factory).parameters
+    unknown = sorted(set(options) - set(params))
+    if unknown:
+        raise InputError(
+            f"unknown option(s) for task {name!r}: {', '.join(unknown)}; known: {', '.join(params)}"
+        )
+    return factory(**options)

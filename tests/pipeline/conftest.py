@@ -1,0 +1,51 @@
+"""Synthetic FFV1 face videos with known pulse, made once per test session (small, 20 s)."""
+
+from __future__ import annotations
+
+import pytest
+
+from micropulse.synth import make_pulse_video
+
+SIZE = (192, 144)  # small frames keep generation + analysis fast; the face is ~77 px wide
+
+
+@pytest.fixture(scope="session")
+def synth_video(tmp_path_factory):
+    """video(hr_bpm, moving) -> SynthVideo of 20 s, made on first use and kept for the session.
+
+    'moving' videos have head motion + illumination drift; the others are still. Seeds differ per HR.
+    """
+    root = tmp_path_factory.mktemp("synth_pulse")
+    cache = {}
+
+    def get(hr: float, moving: bool):
+        key = (float(hr), bool(moving))
+        if key not in cache:
+            cache[key] = make_pulse_video(
+                root / f"hr{hr:g}_{'moving' if moving else 'still'}",
+                seconds=20,
+                hr_bpm=hr,
+                seed=100 + int(hr),
+                motion=moving,
+                illumination=moving,
+                size=SIZE,
+            )
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def synth_traces(synth_video):
+    """traces(hr_bpm, moving) -> FaceTraces of that synthetic video, extracted once per session."""
+    from micropulse.face import extract_traces
+
+    cache = {}
+
+    def get(hr: float, moving: bool):
+        key = (float(hr), bool(moving))
+        if key not in cache:
+            cache[key] = extract_traces(synth_video(hr, moving).video_path)
+        return cache[key]
+
+    return get
