@@ -10,7 +10,7 @@ the same thread count, so ratios between them are meaningful; absolute numbers d
 (``loadavg`` is recorded).
 
 * ``models``: one forward of (1, frames, 3, size, size) random input per model (PhysNet, RhythmFormer,
-  RhythmMamba from the registry; a model that cannot be built is reported as missing), after a 16-frame
+  RhythmMamba from the registry; a model that cannot be built is reported as missing), after a 32-frame
   warm-up. fps = frames / seconds.
 * ``streaming``: RhythmMamba (full size, random weights) on a synthetic frame stream of 1 minute (1800
   frames) and 10 minutes (18000 frames) at 30 fps, frames generated on the fly (no video held in memory).
@@ -54,7 +54,7 @@ def child_model(name: str, frames: int, size: int) -> dict:
     except Exception as exc:  # another helper's model may be absent or broken: report, do not crash
         return {"model": name, "missing": f"{type(exc).__name__}: {exc}"}
     with torch.no_grad():
-        model(torch.randn(1, 16, 3, size, size))
+        model(torch.randn(1, 32, 3, size, size))  # warm-up (RhythmFormer needs >= 24 frames)
         x = torch.randn(1, frames, 3, size, size)
         base = _current_rss_mb()
         t0 = time.perf_counter()

@@ -11,13 +11,18 @@ plus a 10-min MJPG video for the memory check), then runs each measurement in it
 Prints one JSON object. Targets (issue 6): end-to-end >= 50% of decode-only fps for every codec,
 >= 300 fps on MJPG, peak RSS of the 10-min run within 10% of the 1-min run.
 
-Usage: python benchmarks/pulse.py [--seconds 60] [--long-seconds 600] [--codecs mjpg ffv1] [--keep DIR]
+Throughput is the best of ``--repeat`` alternating runs (the machine may be shared). The FFV1 file
+carries sensor noise (std 1 grey level), so it compresses little and decodes slowly.
+
+Usage: python benchmarks/pulse.py [--seconds 60] [--long-seconds 600] [--codecs mjpg ffv1] [--repeat 2]
+       [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -127,6 +132,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the throughput videos, s")
     ap.add_argument("--long-seconds", type=float, default=600.0, help="length of the memory-check video, s")
     ap.add_argument("--codecs", nargs="+", default=list(CODECS), choices=list(CODECS))
+    ap.add_argument("--repeat", type=int, default=2, help="throughput runs per codec (best is kept)")
     ap.add_argument("--keep", type=Path, default=None, help="make/keep the videos in this folder")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -137,15 +143,25 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory() if args.keep is None else None
     folder = Path(tmp.name) if tmp else args.keep
     folder.mkdir(parents=True, exist_ok=True)
-    report: dict = {"synthetic": True, "size": list(SIZE), "fps": FPS, "truth_hr_bpm": HR_BPM, "codecs": {}}
+    report: dict = {
+        "synthetic": True,
+        "size": list(SIZE),
+        "fps": FPS,
+        "truth_hr_bpm": HR_BPM,
+        "repeat": args.repeat,
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+        "codecs": {},
+    }
     try:
         for name in args.codecs:
             fourcc, ext = CODECS[name]
             path = folder / f"bench_{int(args.seconds)}s_{name}{ext}"
             if not path.exists():
                 _run_child("make", f"{path}:{args.seconds}:{fourcc}")
-            dec = _run_child("decode", path)
-            e2e = _run_child("e2e", path)
+            # best of --repeat runs, alternating, so a burst of load on a shared machine hits both alike
+            runs = [(_run_child("decode", path), _run_child("e2e", path)) for _ in range(args.repeat)]
+            dec = max((r[0] for r in runs), key=lambda r: r["fps"])
+            e2e = max((r[1] for r in runs), key=lambda r: r["fps"])
             report["codecs"][name] = {
                 "decode_fps": round(dec["fps"], 1),
                 "end_to_end_fps": round(e2e["fps"], 1),
@@ -184,6 +200,7 @@ def main() -> None:
     finally:
         if tmp:
             tmp.cleanup()
+    report["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, indent=2))
 
 

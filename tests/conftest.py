@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,22 @@ def video_dir() -> Path:
 def weights_dir() -> Path:
     """``../shared/weights``: published rPPG-Toolbox PhysNet checkpoints."""
     return _shared("weights")
+
+
+@pytest.fixture(scope="session")
+def openrppg_weights_dir() -> Path:
+    """``rppg/weights`` of the installed ``open-rppg`` wheel (found without importing it: it needs jax).
+
+    open-rppg cannot be a dev dependency (it pulls opencv-python 5, a second cv2, and numpy 2); install it
+    with ``pip install --no-deps open-rppg==0.1.1`` to run these tests. Skipped, saying so, when absent.
+    """
+    try:
+        dist = importlib.metadata.distribution("open-rppg")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(
+            "open-rppg is not installed (pip install --no-deps open-rppg==0.1.1): .h5 import tests skipped"
+        )
+    path = Path(str(dist.locate_file("rppg/weights")))
+    if not path.is_dir():
+        pytest.skip(f"open-rppg is installed but {path} is missing")
+    return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,6 +93,19 @@ def test_rerun_skips_everything(full_run, tree, capsys):
     assert before == {p.name: p.stat().st_mtime_ns for p in (full_run / "videos").glob("*.json")}
 
 
+def test_protocol_selects_the_forks_ubfc_test_set(full_run, tree, tmp_path, capsys):
+    root, _ = tree
+    out = tmp_path / "copy"
+    shutil.copytree(full_run, out)
+    assert main([*_args(root, out), "--protocol", "rhythm-ubfc-intra"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["computed"] == 0 and summary["skipped"] == 3  # reused from the full run
+    # lexicographic order subject1, subject10, subject2, ...: the last 28% are subject7..9
+    rows = (out / "per_video.csv").read_text().splitlines()[1:]
+    assert [r.split(",")[0] for r in rows] == ["subject7", "subject8", "subject9"]
+    assert main([*_args(root, out), "--protocol", "rhythm-pure-intra"]) == 2
+
+
 def test_windowed_rhythm_recipe_and_device_gt(tree, tmp_path):
     root, _ = tree
     out = tmp_path / "win"
@@ -135,6 +149,18 @@ def test_sigkill_midway_then_resume(full_run, tree, tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_process_pool_matches_in_process(full_run, tree, tmp_path):
+    root, _ = tree
+    out = tmp_path / "pool"
+    assert main([*_args(root, out), "--workers", "2", "--end", "0.2"]) == 0
+    got = sorted(out.glob("videos/*.json"))
+    assert [p.name for p in got] == ["subject1.json", "subject2.json"]
+    for p in got:
+        a, b = json.loads(p.read_text()), json.loads((full_run / "videos" / p.name).read_text())
+        assert a["windows"] == b["windows"]
+
+
+@pytest.mark.slow
 def test_ray_engine_matches_local(full_run, tree, tmp_path):
     ray = pytest.importorskip("ray", reason="ray is a dev dependency; installed in CI")
     root, _ = tree
@@ -163,3 +189,37 @@ def test_errors_are_one_line_no_traceback(tmp_path):
     assert main(["evaluate", "--dataset", "pure", "--root", str(tmp_path / "none")]) == 2
     assert main(["evaluate", "--dataset", "pure", "--root", str(tmp_path), "--recipe", "nope"]) == 2
     assert main(["evaluate", "--dataset", "pure", "--root", str(tmp_path), "--method", "nope"]) == 2
+
+
+def test_face_missing_part_or_all_of_a_video(tree, tmp_path):
+    import cv2
+
+    src, _ = tree
+    root = tmp_path / "faces"
+    cap = cv2.VideoCapture(str(src / "subject1" / "vid.avi"))
+    frames = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        frames.append(bgr)
+    cap.release()
+    for name, blank in (("subject1", 90), ("subject2", len(frames))):
+        d = root / name
+        d.mkdir(parents=True)
+        shutil.copy(src / "subject1" / "ground_truth.txt", d / "ground_truth.txt")
+        out = cv2.VideoWriter(
+            str(d / "vid.avi"), cv2.VideoWriter_fourcc(*"FFV1"), 30.0, frames[0].shape[1::-1]
+        )
+        for i, f in enumerate(frames):
+            out.write(np.full_like(f, 128) if i < blank else f)
+        out.release()
+    out_dir = tmp_path / "out"
+    assert main(_args(root, out_dir)) == 0
+    partial = json.loads((out_dir / "videos" / "subject1.json").read_text())
+    assert partial["status"] == "ok" and partial["n_evaluated"] <= len(frames) - 80
+    assert partial["face_coverage"] < 0.8
+    none = json.loads((out_dir / "videos" / "subject2.json").read_text())
+    assert none["status"] == "error" and "face" in none["error"].lower()
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert list(metrics["failed"]) == ["subject2"] and metrics["n_rows"] == 1

@@ -76,3 +76,10 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path, capsys):
 def test_missing_file_subprocess_has_no_traceback(tmp_path):
     proc = _run("pulse", str(tmp_path / "missing.mp4"))
     assert proc.returncode == 2 and "missing.mp4" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unwritable_out_dir_is_a_clear_error(short_video, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    assert main(["pulse", str(short_video.video_path), "--out", str(blocker / "sub"), "--no-plot"]) == 2
+    assert "cannot write the outputs" in capsys.readouterr().err

@@ -40,7 +40,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_spot_real_clip_end_to_end(video_dir, checkpoint, tmp_path, capsys):
     clip = video_dir / "WolfgangLanger_Pexels.mp4"
-    rc = main(["spot", str(clip), "--weights", str(checkpoint), "--out", str(tmp_path), "--flow", "dis", "--json"])
+    rc = main(
+        ["spot", str(clip), "--weights", str(checkpoint), "--out", str(tmp_path), "--flow", "dis", "--json"]
+    )
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["fps"] == pytest.approx(23.976, abs=1e-3) and doc["frame_skip"] == 1

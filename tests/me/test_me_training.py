@@ -31,15 +31,16 @@ def test_me_loss_matches_one_hot_semantics():
 
 @pytest.mark.slow
 def test_synthetic_me_tst_spots_held_out_subjects(tmp_path):
+    # a small ME-TST (dim 32, 4 blocks, d_state 16) so that CPU training takes ~1-2 minutes
     task = MESpotTask(
-        model="me-tst", n_subjects=8, videos_per_subject=1, seconds=14.0, n_test=2, k=50, flow="dis",
-        ratio=None, seed=0,
+        model="me-tst", model_options={"dim": 32, "depth": 4, "d_state": 16}, n_subjects=8, videos_per_subject=1,
+        seconds=14.0, n_test=2, k=50, flow="dis", ratio=None, seed=0,
     )  # fmt: skip
     x, y, c = window_samples(task.train_videos, np.random.default_rng(0), None)
     assert x.shape[1:] == (10, 50) and y.max() == 1.0 and set(np.unique(c)) <= set(range(5))
     assert task._weights[L.NEUTRAL_INDEX] > 0
     untrained = task.evaluate(task.build_model(), torch.device("cpu"))
-    res = fit(task, TrainSettings(epochs=12, batch_size=16, lr=3e-3, out_dir=str(tmp_path), device="cpu"))
+    res = fit(task, TrainSettings(epochs=15, batch_size=16, lr=3e-3, out_dir=str(tmp_path), device="cpu"))
     spot = res.test_metrics["spotting"]
     print("synthetic ME-TST held-out:", spot, res.test_metrics["recognition"], res.test_metrics["strs"])
     assert res.test_metrics["test_subjects"] == ["s06", "s07"]

@@ -99,3 +99,14 @@ def test_bad_shapes_raise_named_error():
         selective_scan(u, delta, a, bb, c, dd, method="magic")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="needs mamba_ssm"):
         selective_scan(u, delta, a, bb, c, dd, method="cuda")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none on this machine)")
+def test_gpu_paths_match_cpu_sequential():
+    ins = _inputs(b=2, d=16, n=8, length=64, seed=5)
+    want = selective_scan(*ins, method="sequential")
+    cuda_ins = [t.cuda() for t in ins]
+    assert (selective_scan(*cuda_ins, method="chunked").cpu() - want).abs().max() <= 1e-5
+    if scan_mod._cuda_scan_fn() is not None:  # mamba_ssm's fused kernel, when installed
+        assert (selective_scan(*cuda_ins, method="cuda").cpu() - want).abs().max() <= 1e-4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micropulse.errors import SignalError, UnknownNameError, VideoReadError
+from micropulse.errors import InputError, SignalError, UnknownNameError, VideoReadError
 from micropulse.io import VideoWarning, write_video
 from micropulse.pipeline.pulse import analyse_video
 from micropulse.synth import make_pulse_video
@@ -65,3 +65,21 @@ def test_unknown_method_and_backend_list_the_known_ones(tmp_path):
         analyse_video(tmp_path / "x.mp4", method="nope")
     with pytest.raises(UnknownNameError, match="mediapipe"):
         analyse_video(tmp_path / "x.mp4", face="nope")
+    with pytest.raises(InputError, match="skin pixels"):
+        analyse_video(tmp_path / "x.mp4", method="ssr")
+
+
+def test_frame_folder_needs_fps_and_then_works(tmp_path):
+    from micropulse.io import write_png_frames
+    from micropulse.synth.ppg import ppg_waveform
+
+    n, fps = 150, 30.0
+    bvp = ppg_waveform(np.arange(n) / fps, 96.0, seed=1).bvp
+    folder = write_png_frames(
+        tmp_path / "frames", render_frames(n, fps, bvp, SynthSettings(width=160, height=120), 1)
+    )
+    with pytest.raises(InputError, match="fps"):
+        analyse_video(folder)
+    res = analyse_video(folder, fps=fps)
+    assert res.lossy_input is False and res.n_frames == n
+    assert abs(res.hr_bpm - 96.0) <= 3.0  # 5 s of synthetic pulse

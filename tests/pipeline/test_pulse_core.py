@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from micropulse.errors import SignalError
-from micropulse.pipeline.pulse import face_segments, pulse_from_rgb, uniform_traces
+from micropulse.pipeline.pulse_core import face_segments, pulse_from_rgb, uniform_traces
 from micropulse.synth import ppg_waveform
 
 PULSE_DIRECTION = np.array([0.33, 0.77, 0.53])
@@ -82,3 +82,19 @@ def test_pulse_from_rgb_refuses_a_too_short_face_segment():
     flat = np.ones((90, 3)) * 100.0
     with pytest.raises(SignalError, match="clip.mkv"):
         pulse_from_rgb(np.arange(90) / fps, flat, fps, method="pos", name="clip.mkv")
+
+
+def test_blocked_hr_series_equals_one_call():
+    from micropulse.pipeline.pulse_core import SERIES_BLOCK, _hr_series_blocked
+    from micropulse.signals import hr_series
+
+    fs = 30.0
+    t = np.arange(int(200 * fs)) / fs
+    bvp = ppg_waveform(t, 75.0, seed=4).bvp
+    one = hr_series(bvp, fs, window_s=10.0, hop_s=1.0, band=(0.6, 3.5))
+    assert len(one) > 3 * SERIES_BLOCK  # several blocks
+    blocked = _hr_series_blocked(bvp, fs, (0.6, 3.5), 10.0)
+    np.testing.assert_allclose(blocked.times_s, one.times_s)
+    np.testing.assert_allclose(blocked.bpm, one.bpm, atol=1e-9)
+    np.testing.assert_allclose(blocked.confidence, one.confidence, atol=1e-9)
+    assert _hr_series_blocked(bvp[:200], fs, (0.6, 3.5), 10.0) is None

@@ -181,3 +181,23 @@ def test_array_input_too_short_and_faceless(synth_video, checkpoint):
         spot_video(np.full((12, 96, 96, 3), 128, np.uint8), weights=checkpoint, fps=30.0)
     with pytest.raises(VideoReadError, match="not found"):
         spot_video(synth_video.path.parent / "absent.mp4", weights=checkpoint)
+
+
+def test_builtin_result_says_synthetic_and_plots_without_thumbnail(tmp_path):
+    from micropulse.pipeline.spot import SpotInterval, SpotResult, write_spot_outputs
+
+    info = W.SpotModelInfo("me-tst", W.BUILTIN_LABEL, "micropulse", "me-tst", 50, "farneback")
+    frames = np.arange(100)
+    scores = 0.2 + 0.6 * np.exp(-(((frames - 40) / 4.0) ** 2))
+    res = SpotResult(
+        video="clip.mp4", intervals=(SpotInterval(34, 40, 46, 34 / 30, 46 / 30, None, 0.7),), frames=frames,
+        times=frames / 30.0, scores=scores, smoothed=scores, threshold=0.5, fps=30.0, frame_skip=1,
+        face_coverage=1.0, n_frames=100, model=info, decode=DecodeSettings().to_dict(),
+    )  # fmt: skip
+    d = res.to_dict(include_curve=False)
+    assert d["weights"] == "built-in, trained on synthetic data" and "synthetic" in d["note"]
+    assert "curve" not in d and res.to_dict()["curve"]["frame"][-1] == 99
+    paths = write_spot_outputs(res, tmp_path, "clip")
+    assert paths["png"].stat().st_size > 10_000
+    row = paths["csv"].read_text().splitlines()[1].split(",")
+    assert row[:4] == ["clip", "34", "40", "46"] and row[6] == ""  # no emotion voted -> empty cell

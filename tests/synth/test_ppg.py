@@ -33,7 +33,9 @@ def test_beat_count_matches_integrated_rate():
 
 
 def test_dicrotic_notch_gives_a_second_local_maximum_per_beat():
-    w = ppg_waveform(_t(10, fs=1000.0), 60.0, seed=0, hrv_bpm=0, rsa_bpm=0, baseline_depth=0, amplitude_depth=0)
+    w = ppg_waveform(
+        _t(10, fs=1000.0), 60.0, seed=0, hrv_bpm=0, rsa_bpm=0, baseline_depth=0, amplitude_depth=0
+    )
     peaks, _ = find_peaks(w.bvp, prominence=0.002)
     beats = 10.0 * 60.0 / 60.0
     # one systolic and one diastolic peak per beat: about twice as many local maxima as beats

@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "micropulse.cli.score",
     "micropulse.cli.train",
     "micropulse.cli.spot",
+    "micropulse.cli.weights",
 )
 
 

@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
             0.0, "--begin", help="Start fraction of subjects/videos (toolbox BEGIN)."
         ),
         end: float = typer.Option(1.0, "--end", help="End fraction (toolbox END)."),
+        protocol: str = typer.Option(
+            None, "--protocol", help="Named split protocol (e.g. rhythm-ubfc-intra)."
+        ),
+        part: str = typer.Option("test", "--part", help="Part of --protocol: test, train or valid."),
         cache: Path = typer.Option(
             None, "--cache", help="Face-crop cache folder for --model (reused across runs)."
         ),
@@ -82,6 +86,8 @@ def register(app: typer.Typer) -> None:
             begin=begin,
             end=end,
             cache_dir=None if cache is None else str(cache.resolve()),
+            protocol=protocol,
+            part=part,
         )
         summary = run_evaluation(
             cfg,

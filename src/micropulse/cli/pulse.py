@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
         band: tuple[float, float] | None = typer.Option(
             None, "--band", help="HR search band LO HI in Hz (default: the signal layer's band)."
         ),
-        window: float | None = typer.Option(None, "--window", help="Window of the HR-over-time series, s."),
+        window: float | None = typer.Option(
+            None, "--window", help="Window of the HR-over-time series in s (default 10)."
+        ),
         face: str = typer.Option("mediapipe", "--face", help="Face backend (mediapipe, haar)."),
         out: Path | None = typer.Option(
             None, "--out", help="Output folder (default: micropulse_out/ here; for --demo: in the cache dir)."
@@ -34,6 +36,12 @@ def register(app: typer.Typer) -> None:
         no_plot: bool = typer.Option(False, "--no-plot", help="Skip the PNG plot."),
         fps: float | None = typer.Option(
             None, "--fps", help="Frame rate in Hz (required for a folder of frames; overrides a file's)."
+        ),
+        model: str | None = typer.Option(
+            None, "--model", help="Deep model instead of --method (physnet, rhythmformer, rhythmmamba)."
+        ),
+        weights: Path | None = typer.Option(
+            None, "--weights", help="Weights of --model (micropulse .pt, official .pth, open-rppg .h5)."
         ),
     ) -> None:
         """Measure the pulse in a face video: writes <stem>.bvp.csv, <stem>.json and <stem>.png."""
@@ -61,9 +69,12 @@ def register(app: typer.Typer) -> None:
         with warnings.catch_warnings():
             # io logs every VideoWarning already; do not print it twice with a source line
             warnings.simplefilter("ignore", VideoWarning)
+            if weights is not None and model is None:
+                raise InputError("--weights needs --model (e.g. --model rhythmmamba --weights FILE)")
             result = analyse_video(
-                video, method=method, band=band, window_s=window, face=face, progress=not as_json, fps=fps
-            )
+                video, method=method, band=band, window_s=window, face=face, progress=not as_json, fps=fps,
+                model=model, weights=weights,
+            )  # fmt: skip
         paths = write_outputs(result, out, plot=not no_plot)
         if as_json:
             payload = result.to_dict()

@@ -29,6 +29,11 @@ def register(app: typer.Typer) -> None:
         ),
         p: float | None = typer.Option(None, "--p", help="Threshold fraction p in [0, 1] (default 0.55)."),
         k_p: int | None = typer.Option(None, "--k-p", help="Decoder half-width in frames at ~30 fps."),
+        synergy: int | None = typer.Option(
+            None,
+            "--synergy",
+            help="Emotion mode 0/1/2 (1 drops intervals voted neutral); default: checkpoint's.",
+        ),
         flow: str | None = typer.Option(
             None, "--flow", help="farneback (published) or dis (faster); default: the checkpoint's."
         ),
@@ -45,7 +50,7 @@ def register(app: typer.Typer) -> None:
             warnings.simplefilter("ignore", VideoWarning)  # io logs them already
             result = spot_video(
                 video, model=model, weights=weights, out_dir=out, decoder=decoder, p=p, k_p=k_p,
-                flow=flow, fps=fps, show_progress=not as_json,
+                synergy=synergy, flow=flow, fps=fps, show_progress=not as_json,
             )  # fmt: skip
         stem = video.stem
         paths = [out / f"{stem}.intervals.csv", out / f"{stem}.json", out / f"{stem}.png"]

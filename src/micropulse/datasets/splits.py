@@ -91,13 +91,23 @@ def vipl_fold(
 
 @dataclass(frozen=True)
 class PartSpec:
-    """One part (train/valid/test) of a protocol."""
+    """One part (train/valid/test) of a protocol.
+
+    Attributes:
+        dataset: registered dataset name.
+        begin, end: toolbox BEGIN/END fractions.
+        fold, part: VIPL-HR fold number and ``test``/``train`` (instead of begin/end).
+        exclude: video ids left out (the toolbox's EXCLUSION_LIST).
+        tasks: keep only videos whose ``meta["task"]`` is listed (the toolbox's TASK_LIST); empty: all.
+    """
 
     dataset: str
     begin: float = 0.0
     end: float = 1.0
     fold: int | None = None
     part: str = "test"
+    exclude: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,10 +130,13 @@ class Protocol:
         spec = self.parts[part]
         if spec.dataset != dataset.name:
             raise InputError(f"protocol {self.name} part {part} is on {spec.dataset}, not {dataset.name}")
+        entries = [e for e in dataset.entries if e.id not in set(spec.exclude)]
+        if spec.tasks:
+            entries = [e for e in entries if str(e.meta.get("task", "")) in set(spec.tasks)]
         if spec.fold is not None:
-            return vipl_fold(dataset.entries, spec.fold, spec.part)
+            return vipl_fold(entries, spec.fold, spec.part)
         unit = self.unit or dataset.split_unit
-        return split_fraction(dataset.entries, spec.begin, spec.end, unit=unit, order=self.order)
+        return split_fraction(entries, spec.begin, spec.end, unit=unit, order=self.order)
 
 
 def _parse(name: str, doc: dict, where: str) -> Protocol:
@@ -133,7 +146,11 @@ def _parse(name: str, doc: dict, where: str) -> Protocol:
     for part in ("train", "valid", "test"):
         if part in doc:
             try:
-                parts[part] = PartSpec(**doc[part])
+                fields = dict(doc[part])
+                for key in ("exclude", "tasks"):
+                    if key in fields:
+                        fields[key] = tuple(str(v) for v in fields[key])
+                parts[part] = PartSpec(**fields)
             except TypeError as exc:
                 raise FileFormatError(f"protocol {name!r} part {part}: {exc}", where) from None
     if not parts:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from micropulse.datasets import get_dataset
-from micropulse.datasets.splits import split_fraction
+from micropulse.datasets.splits import get_protocol, split_fraction
 from micropulse.errors import InputError
 from micropulse.eval.blandaltman import bland_altman, plot_report
 from micropulse.eval.metrics import compute_metrics
@@ -155,7 +155,14 @@ def run_evaluation(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ds = get_dataset(cfg.dataset, cfg.root, cfg.alignment)
-    entries = split_fraction(ds.entries, cfg.begin, cfg.end, unit=ds.split_unit)
+    if cfg.protocol is not None:
+        entries = get_protocol(cfg.protocol).select(cfg.part, ds)
+    else:
+        entries = split_fraction(ds.entries, cfg.begin, cfg.end, unit=ds.split_unit)
+    if not entries:
+        raise InputError(
+            f"the selection is empty ({cfg.protocol or f'{cfg.begin}..{cfg.end}'} of {len(ds)} videos)"
+        )
     key = cfg.key()
     todo = [e for e in entries if not is_finished(out, e.id, key)]
     log.info(

@@ -14,7 +14,7 @@ import logging
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class EvalConfig:
         gt: ``waveform`` (HR from the label waveform, like the papers) or ``device`` (the dataset's
             device HR, whole-video only).
         begin, end: fraction of subjects/videos to evaluate (toolbox BEGIN/END, natural order).
+        protocol, part: instead of begin/end, a named protocol (:mod:`micropulse.datasets.splits`,
+            e.g. ``rhythm-ubfc-intra``) and its part (``test``, ``train``, ``valid``).
         cache_dir: crop cache for the deep path (:mod:`micropulse.datasets.cache`); None: no cache.
     """
 
@@ -56,6 +58,8 @@ class EvalConfig:
     begin: float = 0.0
     end: float = 1.0
     cache_dir: str | None = None
+    protocol: str | None = None
+    part: str = "test"
 
     def __post_init__(self) -> None:
         if (self.method is None) == (self.model is None):
@@ -70,9 +74,9 @@ class EvalConfig:
             )
 
     def key(self) -> str:
-        """16-hex hash of the settings that change per-video results (not begin/end, root, cache)."""
+        """16-hex hash of the settings that change per-video results (not the selection, root, cache)."""
         d = asdict(self)
-        for k in ("begin", "end", "root", "cache_dir"):
+        for k in ("begin", "end", "root", "cache_dir", "protocol", "part"):
             d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -171,7 +175,7 @@ def run_video(cfg: EvalConfig, entry) -> dict:
         if cfg.gt == "device":
             if sample.device_hr is None:
                 raise InputError(f"{cfg.dataset} has no device HR for {entry.id}; use --gt waveform")
-            windows = [w.__class__(**{**w.to_dict(), "hr_gt_bpm": sample.device_hr}) for w in windows]
+            windows = [replace(w, hr_gt_bpm=float(sample.device_hr)) for w in windows]
     except MicropulseError as exc:
         log.warning("%s: %s", entry.id, exc)
         return {

@@ -8,6 +8,10 @@ the same place of the mesh's input from one call to the next, and small faces ar
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -18,6 +22,29 @@ from micropulse.face.backends import FACE_BACKENDS, FaceBackend, FaceBox
 log = logging.getLogger(__name__)
 
 N_MESH = 478
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the C++ log lines (``W0000 ...``, "Created TensorFlow Lite XNNPACK delegate") that mediapipe
+    writes straight to file descriptor 2 when a graph is built and first run; Python-level errors still
+    propagate as exceptions. Used only around model creation and each model's first call."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured): nothing to silence
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _solutions():  # noqa: ANN202 - mediapipe has no type hints
@@ -47,9 +74,11 @@ class MediapipeBackend(FaceBackend):
         self.crop_size = int(crop_size)
         self.crop_scale = float(crop_scale)
         self.min_confidence = float(min_confidence)
-        self._short = sol.face_detection.FaceDetection(
-            model_selection=0, min_detection_confidence=min_confidence
-        )
+        with _quiet_native_stderr():
+            self._short = sol.face_detection.FaceDetection(
+                model_selection=0, min_detection_confidence=min_confidence
+            )
+        self._warm: set[int] = set()  # ids of models that already ran once (their start-up logs are done)
         self._full = None
         self._mesh = None
         self._prefer_full = False
@@ -57,33 +86,44 @@ class MediapipeBackend(FaceBackend):
 
     def _mesh_model(self):  # noqa: ANN202
         if self._mesh is None:
-            self._mesh = self._sol.face_mesh.FaceMesh(
-                static_image_mode=False,
-                max_num_faces=1,
-                refine_landmarks=True,
-                min_detection_confidence=self.min_confidence,
-                min_tracking_confidence=self.min_confidence,
-            )
+            with _quiet_native_stderr():
+                self._mesh = self._sol.face_mesh.FaceMesh(
+                    static_image_mode=False,
+                    max_num_faces=1,
+                    refine_landmarks=True,
+                    min_detection_confidence=self.min_confidence,
+                    min_tracking_confidence=self.min_confidence,
+                )
         return self._mesh
+
+    def _run(self, model, img: np.ndarray):  # noqa: ANN001, ANN202 - mediapipe objects
+        """``model.process(img)``; the first call of each model runs with its native start-up logs hidden."""
+        if id(model) in self._warm:
+            return model.process(img)
+        with _quiet_native_stderr():
+            out = model.process(img)
+        self._warm.add(id(model))
+        return out
 
     def _detector(self, full: bool):  # noqa: ANN202
         if not full:
             return self._short
         if self._full is None:
-            self._full = self._sol.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=self.min_confidence
-            )
+            with _quiet_native_stderr():
+                self._full = self._sol.face_detection.FaceDetection(
+                    model_selection=1, min_detection_confidence=self.min_confidence
+                )
         return self._full
 
     def detect(self, rgb: np.ndarray) -> list[FaceBox]:
         """Faces by the model that last found one (short range first); the other model is also tried
         on the first miss and then every 5th miss (the full-range model costs ~5x the short one)."""
         img = np.ascontiguousarray(rgb)
-        found = self._detector(self._prefer_full).process(img).detections
+        found = self._run(self._detector(self._prefer_full), img).detections
         if not found:
             self._misses += 1
             if self._misses % 5 == 1:
-                found = self._detector(not self._prefer_full).process(img).detections
+                found = self._run(self._detector(not self._prefer_full), img).detections
                 if found:
                     self._prefer_full = not self._prefer_full
         if found:
@@ -110,7 +150,7 @@ class MediapipeBackend(FaceBackend):
         # crop pixel = s * (frame pixel - corner); outside the frame is black
         m = np.array([[s, 0.0, -s * x0], [0.0, s, -s * y0]], dtype=np.float64)
         crop = cv2.warpAffine(rgb, m, (self.crop_size, self.crop_size), flags=cv2.INTER_LINEAR)
-        result = self._mesh_model().process(crop)
+        result = self._run(self._mesh_model(), crop)
         faces = result.multi_face_landmarks
         if not faces:
             return None

@@ -12,14 +12,17 @@ import hashlib
 import json
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from micropulse.errors import NoFaceError
+from micropulse.errors import InputError, NoFaceError
 from micropulse.me import rois as R
 from micropulse.me.features import VideoFeatures, WindowFeaturizer, iter_windows
 from micropulse.progress import progress
@@ -117,11 +120,17 @@ def extract_me_features(
     cfg: FeatureConfig = FeatureConfig(),
     cache_dir: str | Path | None = None,
     show_progress: bool = False,
+    threads: int = 2,
 ) -> VideoMEFeatures:
     """Window features of a video file / frame folder / array (see :func:`micropulse.io.open_video`).
 
+    ``threads``: windows featurised at once on worker threads while the calling thread decodes and tracks
+    the next frames (OpenCV releases the GIL in the flow calls). The features do not depend on it: every
+    window is computed by the same code on its own frames, and results are kept in window order.
     Raises :class:`NoFaceError` (naming the file) when no face is found on any kept frame.
     """
+    if threads < 1:
+        raise InputError(f"threads must be >= 1, got {threads}")
     from micropulse.io import open_video
 
     source = open_video(video)
@@ -134,13 +143,14 @@ def extract_me_features(
     skip = cfg.skip_for(source.fps)
     stats = {"kept": 0, "found": 0, "thumb": None}
     fz = WindowFeaturizer(cfg.roi_set, flow=cfg.flow, track=cfg.track)
-    wins, starts = [], []
+    windows = iter_windows(_tracked_frames(source, cfg, skip, stats, show_progress), cfg.k)
     with source:
-        for start, frames, lms in iter_windows(
-            _tracked_frames(source, cfg, skip, stats, show_progress), cfg.k
-        ):
-            wins.append(fz.window(frames, lms))
-            starts.append(start)
+        if threads == 1:
+            done = [(start, fz.window(frames, lms)) for start, frames, lms in windows]
+        else:
+            done = _windows_threaded(fz, windows, threads)
+    starts = [start for start, _ in done]
+    wins = [w for _, w in done]
     if stats["found"] == 0:
         raise NoFaceError("no face found in any frame", path)
     arr = np.stack(wins).astype(np.float32) if wins else np.zeros((0, fz.n_channels, cfg.k), np.float32)
@@ -151,6 +161,40 @@ def extract_me_features(
     if cache_file is not None:
         _save(cache_file, out)
     return out
+
+
+@contextmanager
+def _cv2_threads(n: int) -> Iterator[None]:
+    """OpenCV's own thread pool set to ``n`` (process-wide, restored): the windows already run in parallel,
+    and nested pools on small ROI patches only add synchronisation."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+def _windows_threaded(
+    fz: WindowFeaturizer, windows: Iterator[tuple[int, list, list]], threads: int
+) -> list[tuple[int, np.ndarray]]:
+    """Featurise windows on ``threads`` workers, in order; at most ``2 * threads`` windows are pending."""
+    done: list[tuple[int, np.ndarray]] = []
+    pending: deque[tuple[int, Future]] = deque()
+    with _cv2_threads(1), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="me-features") as pool:
+        try:
+            for start, frames, lms in windows:
+                pending.append((start, pool.submit(fz.window, frames, lms)))
+                while len(pending) > 2 * threads:
+                    s, fut = pending.popleft()
+                    done.append((s, fut.result()))
+            while pending:
+                s, fut = pending.popleft()
+                done.append((s, fut.result()))
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+    return done
 
 
 def _save(path: Path, f: VideoMEFeatures) -> None:

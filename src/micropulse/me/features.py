@@ -98,7 +98,7 @@ class WindowFeaturizer:
     def __init__(self, roi_set: str = "me-tst", flow: str = "farneback", track: bool = True) -> None:
         self.roi_names = R.roi_set(roi_set)
         self.regions = R.flow_regions_for(roi_set)
-        self.flow = create_flow(flow)
+        self.flow = create_flow(flow)  # thread-safe: windows may run on several threads at once
         self.track = track
         self.n_channels = 2 * len(self.roi_names)
 

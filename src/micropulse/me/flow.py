@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import cv2
@@ -31,14 +32,37 @@ def _farneback() -> FlowFn:
     return flow
 
 
+# OpenCV 4.11 DIS, fast preset: 8x8 patches, finest pyramid scale 2.
+DIS_PATCH, DIS_FINEST_SCALE = 8, 2
+
+
+def dis_coarsest_scale(height: int, width: int, patch: int = DIS_PATCH) -> int:
+    """The coarsest pyramid scale OpenCV 4.11's ``DISOpticalFlow::calc`` picks for an image (C++ int casts)."""
+    by_motion = int(math.log(max(width, height) / (4.0 * patch)) / math.log(2.0) + 0.5)
+    by_patch = int(math.log(min(width, height) / patch) / math.log(2.0))
+    return min(by_motion, by_patch)
+
+
 @FLOW_BACKENDS.register("dis")
 def _dis() -> FlowFn:
-    """OpenCV DIS (fast preset): the fast option; not what the published numbers used."""
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    """OpenCV DIS (fast preset): the fast option; not what the published numbers used.
+
+    Two guards around OpenCV 4.11 (both found on ME ROI patches): for an image whose coarsest scale is
+    below the preset's finest scale 2 (min side < 32 px or max side < 91 px, e.g. a 40x90 brow) ``calc``
+    skips every level and reads buffers it never filled -- the result then depends on earlier calls of
+    the same object, and a fresh object segfaults -- so the finest scale is lowered to the coarsest one
+    there (what later OpenCV versions do themselves). And a DIS object is not thread-safe and keeps
+    buffers from its last call, so every call uses a fresh one (~5 us).
+    """
 
     def flow(ref: np.ndarray, cur: np.ndarray) -> np.ndarray:
-        if min(ref.shape[:2]) < 8:  # DIS needs at least one 8x8 patch
-            return np.zeros((*ref.shape[:2], 2), np.float32)
+        h, w = ref.shape[:2]
+        coarsest = dis_coarsest_scale(h, w) if min(h, w) >= DIS_PATCH else -1
+        if coarsest < 0:  # DIS needs at least one 8x8 patch (OpenCV raises below ~12 px)
+            return np.zeros((h, w, 2), np.float32)
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        if coarsest < DIS_FINEST_SCALE:
+            dis.setFinestScale(coarsest)
         return dis.calc(np.ascontiguousarray(ref), np.ascontiguousarray(cur), None)
 
     return flow

@@ -110,6 +110,8 @@ class MESpotTask(Task):
 
     Args:
         model: ``"me-tst"`` or ``"me-tst+"``.
+        model_options: constructor options of the model (none = official configuration; e.g.
+            ``{dim: 32, depth: 4, d_state: 16}`` for a quick CPU run).
         dataset: ``"synthetic"`` (rendered now) — the real loaders plug in here.
         n_subjects / videos_per_subject / seconds: size of the synthetic set.
         test_subjects: held-out subject ids; default = the last ``n_test`` subjects.
@@ -124,7 +126,7 @@ class MESpotTask(Task):
     name = "me-spot"
 
     def __init__(
-        self, model: str = "me-tst", dataset: str = "synthetic", n_subjects: int = 8, videos_per_subject: int = 2,
+        self, model: str = "me-tst", model_options: dict[str, Any] | None = None, dataset: str = "synthetic", n_subjects: int = 8, videos_per_subject: int = 2,
         seconds: float = 12.0, test_subjects: list[str] | None = None, n_test: int = 2, k: int = 50,
         flow: str = "farneback", ratio: float | None = 4.0, strategy: int = 1, synergy: int = 1,
         k_p: int | None = None, p: float = 0.55, min_peak: float = 0.0, seed: int = 0,
@@ -132,6 +134,8 @@ class MESpotTask(Task):
         if dataset != "synthetic":
             raise InputError(f"unknown ME training dataset {dataset!r}; known: synthetic")
         self.model_name = model
+        self.model_options = dict(model_options or {})
+        create_me_model(model, self.model_options)  # validate the options before the slow data step
         self.cfg = FeatureConfig(roi_set=ROI_SET_OF[model], k=k, flow=flow)
         self.ratio, self.strategy, self.synergy, self.p, self.min_peak = ratio, strategy, synergy, p, min_peak
         self.seed = seed
@@ -155,7 +159,7 @@ class MESpotTask(Task):
         self._weights = torch.as_tensor(L.class_weights(c, strategy=strategy), dtype=torch.float32)
 
     def build_model(self) -> torch.nn.Module:
-        return create_me_model(self.model_name)
+        return create_me_model(self.model_name, self.model_options)
 
     def train_data(self) -> Dataset:
         return self._train
@@ -199,7 +203,7 @@ class MESpotTask(Task):
 
     def metadata(self) -> dict[str, Any]:
         return {
-            "task": self.name, "arch": self.model_name, "roi_set": self.cfg.roi_set, "k": self.cfg.k,
+            "task": self.name, "arch": self.model_name, "model_options": self.model_options, "roi_set": self.cfg.roi_set, "k": self.cfg.k,
             "flow": self.cfg.flow, "target_fps": 30.0, "decode": self.decode_settings().to_dict(),
             "training_data": f"synthetic ({self.options})", "seed": self.seed,
         }  # fmt: skip

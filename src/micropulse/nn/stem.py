@@ -36,9 +36,12 @@ def shifted_differences(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ``raw`` ``(N*D, C, H, W)`` and ``diff`` ``(N*D, 4*C, H, W)``, edge frames replicated.
     """
     n, d, c, h, w = x.shape
-    idx = torch.arange(d, device=x.device)
-    frames = [x[:, (idx + k).clamp(0, d - 1)] for k in (-2, -1, 0, 1, 2)]
-    diff = torch.cat([frames[i + 1] - frames[i] for i in range(4)], dim=2)
+    # Pad 2 replicated frames at each end, take the D+3 successive differences once; frame t's four
+    # differences are then the 4*C consecutive planes starting at difference t (a strided view, one copy).
+    padded = torch.cat([x[:, :1], x[:, :1], x, x[:, -1:], x[:, -1:]], dim=1)
+    steps = (padded[:, 1:] - padded[:, :-1]).contiguous()  # (N, D+3, C, H, W)
+    plane = h * w
+    diff = steps.as_strided((n, d, 4 * c, h, w), (steps.stride(0), c * plane, plane, w, 1))
     return x.reshape(n * d, c, h, w), diff.reshape(n * d, 4 * c, h, w)
 
 

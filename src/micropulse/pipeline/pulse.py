@@ -5,7 +5,8 @@ The chain, for one video::
     open_video -> face.extract_traces (skin regions, per-frame mean RGB)
       -> combine regions (the mean of the region means on each frame)
       -> longest face segment (short gaps bridged) -> uniform time grid
-      -> rppg.classic.apply_method -> signals.summarize -> PulseResult (+ CSV / JSON / PNG)
+      -> rppg.classic.apply_method -> detrend (+ band-pass) -> signals.summarize
+      -> PulseResult (+ CSV / JSON / PNG)
 
 Regions are combined *before* the method (the mean of the forehead and cheek means): one skin
 colour per frame is the input POS/CHROM were designed for, and it averages sensor noise over the
@@ -24,17 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from micropulse.errors import InputError, SignalError, VideoReadError
+from micropulse.pipeline.pulse_core import MIN_FACE_SECONDS, pulse_from_rgb
 
 if TYPE_CHECKING:
     from micropulse.face import FaceTraces
     from micropulse.signals import PulseSummary
 
 log = logging.getLogger(__name__)
-
-#: Shortest face segment (seconds) a heart rate is computed from.
-MIN_FACE_SECONDS = 2.0
-#: Gaps in the face track up to this long (seconds) are bridged by interpolation.
-MAX_GAP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,8 @@ class PulseResult:
 
     Attributes:
         source: the video file (or source name).
-        bvp: blood-volume pulse of the analysed face segment (unitless), sampled at ``fs`` Hz.
+        bvp: blood-volume pulse of the analysed face segment (unitless; see
+            :func:`micropulse.pipeline.pulse_core.postprocess`), sampled at ``fs`` Hz.
         times_s: time of each BVP sample, seconds from the first video frame.
         fs: BVP sampling rate, Hz.
         summary: HR (bpm), HR over time, HRV, respiration (breaths/min), SNR (dB), quality.
@@ -72,6 +70,7 @@ class PulseResult:
     codec: str = ""
     thumbnail: np.ndarray | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
+    model_info: dict | None = None
 
     @property
     def hr_bpm(self) -> float:
@@ -113,163 +112,8 @@ class PulseResult:
             "lossy_input": self.lossy_input,
             "codec": self.codec,
             "warnings": list(self.warnings),
+            **({"model": self.model_info} if self.model_info is not None else {}),
         }
-
-
-# ----------------------------------------------------------------------------------- pure core
-
-
-def face_segments(
-    valid: np.ndarray, times_s: np.ndarray, max_gap_s: float = MAX_GAP_S
-) -> list[tuple[int, int]]:
-    """Index ranges [start, stop) of face presence, gaps up to ``max_gap_s`` seconds bridged."""
-    v = np.asarray(valid, bool)
-    idx = np.flatnonzero(v)
-    if idx.size == 0:
-        return []
-    t = np.asarray(times_s, float)
-    segments = []
-    start = prev = int(idx[0])
-    for i in idx[1:]:
-        i = int(i)
-        if t[i] - t[prev] > max_gap_s + 1e-9:
-            segments.append((start, prev + 1))
-            start = i
-        prev = i
-    segments.append((start, prev + 1))
-    return segments
-
-
-def uniform_traces(times_s: np.ndarray, rgb: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Put (T, 3) traces on a uniform time grid; NaN rows (short face gaps) are interpolated.
-
-    Container timestamps that follow ``index / fps`` within half a frame are taken as regular (Matroska
-    rounds them to milliseconds); otherwise (variable frame rate, dropped frames) the traces are
-    resampled to their mean rate with :func:`micropulse.signals.resample_uniform`.
-
-    Returns:
-        (times_s, rgb, fs): uniform times (seconds), (N, 3) colour, rate in Hz.
-    """
-    from micropulse.signals.resample import fill_gaps, resample_uniform
-
-    t = np.asarray(times_s, float)
-    n = t.size
-    regular = fps > 0 and np.max(np.abs(t - (t[0] + np.arange(n) / fps))) < 0.5 / fps
-    if regular:
-        out = np.column_stack([fill_gaps(rgb[:, c], fps, max_gap_s=MAX_GAP_S + 1.0 / fps) for c in range(3)])
-        return t[0] + np.arange(n) / fps, out, float(fps)
-    fs = (n - 1) / (t[-1] - t[0])
-    cols = [resample_uniform(t, rgb[:, c], fs=fs, max_gap_s=MAX_GAP_S + 1.0 / fs) for c in range(3)]
-    m = min(c[0].size for c in cols)
-    log.info("irregular frame times: traces resampled to a uniform %.3f Hz", fs)
-    return cols[0][0][:m], np.column_stack([c[1][:m] for c in cols]), float(fs)
-
-
-@dataclass(frozen=True)
-class PulseCore:
-    """What :func:`pulse_from_rgb` finds: the post-processed BVP of one face segment and its summary.
-
-    Attributes:
-        bvp: detrended, band-passed pulse wave (unitless) at ``fs`` Hz.
-        times_s: time of each BVP sample, seconds (same clock as the input times).
-        fs: sampling rate, Hz.
-        summary: :class:`micropulse.signals.PulseSummary` (HR bpm, HRV, respiration, SNR, quality).
-        segment: (start, stop) frame indices of the analysed face segment.
-        band_hz: HR search band used, Hz (narrowed from below for very short segments; see notes).
-        notes: what the user should know about this analysis.
-    """
-
-    bvp: np.ndarray
-    times_s: np.ndarray
-    fs: float
-    summary: PulseSummary
-    segment: tuple[int, int]
-    band_hz: tuple[float, float]
-    notes: tuple[str, ...] = ()
-
-
-def _fit_band(band: tuple[float, float], n: int, fs: float) -> tuple[float, float]:
-    """Raise the low edge so the segment holds two cycles of it (the HR estimator's minimum)."""
-    from micropulse.signals.hr import min_samples
-
-    lo, hi = band
-    if n >= min_samples(fs, band):
-        return band
-    lo = float(np.ceil(2.0 * fs / n * 1000.0) / 1000.0)  # two cycles of lo in n samples, rounded up
-    if lo >= 0.8 * hi:
-        raise SignalError(
-            f"{n / fs:.2f} s of face is too short for a heart rate in the {band[0]}-{hi} Hz band"
-        )
-    return lo, hi
-
-
-def pulse_from_rgb(
-    times_s: np.ndarray,
-    rgb: np.ndarray,
-    fps: float,
-    method: str = "pos",
-    band: tuple[float, float] | None = None,
-    window_s: float | None = None,
-    min_seconds: float = MIN_FACE_SECONDS,
-    name: str = "video",
-) -> PulseCore:
-    """Mean skin colour per frame (NaN where no face) -> pulse of the longest face segment.
-
-    Steps: longest face segment (gaps up to :data:`MAX_GAP_S` bridged) -> uniform time grid ->
-    classic method -> detrend + band-pass -> :func:`micropulse.signals.summarize`.
-
-    Args:
-        times_s: (T,) frame times, seconds.
-        rgb: (T, 3) mean skin colour per frame (NaN rows where the face is missing).
-        fps: nominal frame rate, Hz.
-        method: classic rPPG method name.
-        band: HR search band in Hz (None: the signal layer's default). For a segment shorter than two
-            cycles of the low edge, the low edge is raised (and a note says so).
-        window_s: window of the HR-over-time series, seconds (None: the signal layer's default).
-        min_seconds: shortest face segment accepted, seconds.
-        name: the video's name, for messages.
-
-    Raises:
-        SignalError: no face segment of ``min_seconds``; a degenerate signal (the message names ``name``).
-    """
-    from micropulse.rppg.classic import apply_method
-    from micropulse.signals import DEFAULT_BAND, bandpass, check_band, detrend, summarize
-
-    valid = np.isfinite(rgb).all(axis=1)
-    segments = face_segments(valid, times_s)
-    if not segments:
-        raise SignalError(f"{name}: no frame with a usable face region")
-    start, stop = max(segments, key=lambda s: times_s[s[1] - 1] - times_s[s[0]])
-    t_seg = np.asarray(times_s[start:stop], float)
-    length_s = (t_seg[-1] - t_seg[0] + 1.0 / fps) if t_seg.size > 1 else 0.0
-    if length_s < min_seconds:
-        raise SignalError(
-            f"{name}: the face is visible for only {length_s:.2f} s in one stretch; "
-            f"at least {min_seconds:g} s are needed for a heart rate"
-        )
-    notes = []
-    try:
-        t_u, rgb_u, fs = uniform_traces(t_seg, rgb[start:stop], fps)
-        asked = check_band(DEFAULT_BAND if band is None else (float(band[0]), float(band[1])), fs)
-        hr_band = _fit_band(asked, t_u.size, fs)
-        if hr_band != asked:
-            notes.append(
-                f"only {t_u.size / fs:.2f} s of face: HR band narrowed to {hr_band[0]:g}-{hr_band[1]:g} Hz "
-                "(two cycles of the lowest rate must fit); a longer video gives a trustworthy HR"
-            )
-        bvp = np.asarray(apply_method(method, rgb_u, fs), dtype=np.float64).ravel()
-        t_bvp = t_u[: bvp.size]
-        # The toolbox post-processing every classic method's output goes through (spec rppg.md 4.2, 5):
-        # smoothness-priors detrend (lambda 100) and an order-1 Butterworth zero-phase band-pass, here on
-        # the HR search band. GREEN, LGI, PBV, OMIT return a raw BVP; POS/CHROM/ICA are filtered again.
-        bvp = bandpass(detrend(bvp), fs, hr_band, order=1)
-        if window_s is None:
-            summary = summarize(bvp, fs, band=hr_band)
-        else:
-            summary = summarize(bvp, fs, band=hr_band, window_s=float(window_s))
-    except (SignalError, InputError) as exc:
-        raise type(exc)(f"{name}: {exc.message}") from None
-    return PulseCore(bvp, t_bvp, fs, summary, (start, stop), hr_band, tuple(notes))
 
 
 # ------------------------------------------------------------------------------------ video glue
@@ -343,6 +187,8 @@ def analyse_video(
     progress: bool = False,
     min_seconds: float = MIN_FACE_SECONDS,
     fps: float | None = None,
+    model: str | None = None,
+    weights: str | Path | None = None,
 ) -> PulseResult:
     """Measure the pulse in a face video.
 
@@ -350,14 +196,17 @@ def analyse_video(
         path: the video file (any format OpenCV decodes; lossless FFV1/PNG keep the pulse best) or a
             folder of frames.
         method: classic rPPG method (``micropulse.list_methods()``), e.g. "pos", "chrom", "green".
-        band: HR search band (low, high) in Hz; None = the signal layer's default.
-        window_s: window of the HR-over-time series, seconds; None = the signal layer's default.
+        band: HR search band (low, high) in Hz; None = ``micropulse.signals.DEFAULT_BAND``.
+        window_s: window of the HR-over-time series, seconds; None = ``pulse_core.HR_WINDOW_S`` (10 s).
         face: face backend name (e.g. "mediapipe", "haar").
         out_dir: if given, write ``<stem>.bvp.csv``, ``<stem>.json`` and ``<stem>.png`` there.
         progress: draw a progress bar while decoding.
         min_seconds: shortest face segment accepted, seconds.
         fps: frame rate in Hz for a folder of frames (required there); for a file it overrides the
             container's rate and timestamps.
+        model: a deep model (``micropulse.rppg.deep.list_models()``, e.g. "rhythmmamba") instead of the
+            classic ``method``; its face crops and input normalisation follow the weights' metadata.
+        weights: the deep model's weights (micropulse .pt, official .pth, open-rppg .h5).
 
     Raises:
         VideoReadError: missing, unreadable or too short video (the message names the file).
@@ -365,11 +214,22 @@ def analyse_video(
         SignalError: no usable pulse (face visible too briefly, grayscale video...).
         UnknownNameError: unknown method or face backend (the message lists the known ones).
     """
+    if model is not None:
+        from micropulse.pipeline.pulse_deep import analyse_video_deep
+
+        result = analyse_video_deep(path, model, weights, band, window_s, face, progress, min_seconds, fps)
+        if out_dir is not None:
+            write_outputs(result, out_dir)
+        return result
     from micropulse.face import FACE_BACKENDS, extract_traces, list_backends
     from micropulse.io import open_video
     from micropulse.rppg.classic import get_method
 
-    get_method(method)  # unknown names fail before any decoding
+    if get_method(method).info.needs_pixels:  # unknown names also fail here, before any decoding
+        raise InputError(
+            f"method {method!r} needs the skin pixels of every frame; the video pipeline gives it region "
+            "mean colours — use pos, chrom, green, ica, lgi, pbv, omit or pca"
+        )
     list_backends()  # registers the backends
     FACE_BACKENDS.get(face)
     src = open_video(path, fps=fps)
@@ -415,10 +275,15 @@ def output_paths(source: str | Path, out_dir: str | Path) -> dict[str, Path]:
 def write_outputs(result: PulseResult, out_dir: str | Path, plot: bool = True) -> dict[str, Path]:
     """Write ``<stem>.bvp.csv`` (time_s, bvp), ``<stem>.json`` and (``plot``) ``<stem>.png``."""
     paths = output_paths(result.source, out_dir)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"{t:.4f},{b:.6g}" for t, b in zip(result.times_s, result.bvp, strict=True))
-    paths["bvp"].write_text("time_s,bvp\n" + rows + "\n")
-    paths["json"].write_text(json.dumps(result.to_dict(), indent=2))
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        paths["bvp"].write_text("time_s,bvp\n" + rows + "\n")
+        paths["json"].write_text(json.dumps(result.to_dict(), indent=2))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the outputs there ({exc.strerror or exc}); choose --out DIR", out_dir
+        ) from None
     if plot:
         from micropulse.pipeline.plots import plot_pulse
 

@@ -35,7 +35,9 @@ def plot_spot(result: SpotResult, path: str | Path) -> Path:
     ax_img.axis("off")
     t = result.times
     ax.plot(t, result.scores, color="0.65", lw=0.8, label="score")
-    ax.plot(t, result.smoothed, color="tab:blue", lw=1.4, label=f"smoothed (2·k_p = {2 * result.decode['k_p']})")
+    ax.plot(
+        t, result.smoothed, color="tab:blue", lw=1.4, label=f"smoothed (2·k_p = {2 * result.decode['k_p']})"
+    )
     ax.axhline(result.threshold, color="tab:red", ls="--", lw=1.0, label=f"threshold {result.threshold:.3f}")
     top = max(1.0, float(result.scores.max(initial=0.0)))
     for iv in result.intervals:
@@ -52,7 +54,7 @@ def plot_spot(result: SpotResult, path: str | Path) -> Path:
     if result.synthetic_weights:
         title += " (weights trained on synthetic data)"
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.9)
     path = Path(path)
     fig.savefig(path)

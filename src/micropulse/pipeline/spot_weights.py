@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from micropulse.errors import WeightsError
+from micropulse.errors import InputError, WeightsError
 
 #: Folder of the checkpoints shipped with micropulse (``<model>-synthetic.pt``).
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "me" / "weights"
@@ -140,10 +140,16 @@ def load_spot_model(model: str | None = None, weights: str | Path | None = None)
     state = _strip_module(state)
     arch = (meta or {}).get("arch") or model or DEFAULT_MODEL
     if model is not None and arch != model:
-        raise WeightsError(f"checkpoint is for model {arch!r}, not {model!r}; drop --model or pick {arch!r}", path)
+        raise WeightsError(
+            f"checkpoint is for model {arch!r}, not {model!r}; drop --model or pick {arch!r}", path
+        )
     if arch not in ROI_SET_OF:
         raise WeightsError(f"checkpoint names unknown model {arch!r}; known: {', '.join(ROI_SET_OF)}", path)
-    net = create_me_model(arch)
+    options = (meta or {}).get("model_options") or {}
+    try:
+        net = create_me_model(arch, options)
+    except InputError as exc:
+        raise WeightsError(f"checkpoint model options do not fit {arch!r}: {exc}", path) from None
     missing, unexpected = _key_mismatch(net.state_dict(), state)
     if missing or unexpected:
         raise WeightsError(

@@ -9,7 +9,7 @@ import numpy as np
 
 from micropulse.errors import SignalError
 from micropulse.signals.beats import detect_beats
-from micropulse.signals.filters import as_signal, check_band, check_fs
+from micropulse.signals.filters import as_signal, bandpass, check_band, check_fs, detrend
 from micropulse.signals.hr import DEFAULT_BAND, estimate_hr, hr_series
 from micropulse.signals.hrv import hrv_from_beats
 from micropulse.signals.quality import quality_index, snr_db
@@ -53,7 +53,12 @@ def summarize(
         except SignalError as exc:
             log.info("no HR series: %s", exc)
     quality = quality_index(x, fs, hr.bpm, band)
-    snr = snr_db(x - x.mean(), fs, hr.bpm, band, db=10)
+    # Toolbox SNR on the toolbox post-processing (detrend lambda 100, order-1 filtfilt band-pass):
+    # on the raw wave, slow trends leak through the boxcar periodogram into the noise band.
+    try:
+        snr = snr_db(bandpass(detrend(x, 100.0), fs, band, order=1), fs, hr.bpm, band, db=10)
+    except SignalError:  # too short for filtfilt
+        snr = snr_db(x - x.mean(), fs, hr.bpm, band, db=10)
     try:
         beats = detect_beats(x, fs, band=(min(0.5, band[0]), band[1]), invert=invert)
     except SignalError as exc:

@@ -159,7 +159,8 @@ class PulseSummary:
         hr_series: heart rate over time (None when the signal is shorter than one window).
         hrv: heart-rate variability (``reliable`` flag included).
         respiration_bpm: breaths per minute, or None when no consistent rate is found.
-        snr_db: toolbox SNR (10*log10) around the estimated HR and its 2nd harmonic, in dB.
+        snr_db: toolbox SNR (10*log10) around the estimated HR and its 2nd harmonic, in dB, of
+            the wave after the toolbox post-processing (detrend lambda 100, order-1 band-pass).
         quality: signal-quality index in [0, 1].
         band_hz: HR search band in Hz.
         method: HR estimator name.

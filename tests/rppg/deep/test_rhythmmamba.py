@@ -168,3 +168,17 @@ def test_small_model_scan_paths_agree_with_grads():
     assert grads[0].keys() == grads[1].keys() and "blocks.1.attn.mamba.A_log" in grads[0]
     for k in grads[0]:
         assert (grads[0][k] - grads[1][k]).abs().max() <= 1e-4, k
+
+
+@pytest.mark.parametrize(("frames", "chunk"), [(13, 4), (20, 6), (9, 160)])
+def test_chunked_stem_equals_whole_clip(frames, chunk):
+    torch.manual_seed(4)
+    model = build_rhythmmamba(depth=1, embed_dim=16, d_state=4).eval()
+    x = torch.randn(2, frames, 3, 16, 16)
+    with torch.no_grad():
+        f = model.Fusion_Stem(x)
+        f = f.view(2, frames, *f.shape[1:]).permute(0, 2, 1, 3, 4)[:, :, : frames - frames % 2]
+        want = model.frames_to_tokens(f)  # the official order: whole-clip stem, then stem3
+        got = model.tokens(x, frame_chunk=chunk)
+    assert got.shape == (2, frames // 2, 16)
+    assert torch.allclose(got, want, atol=1e-5)

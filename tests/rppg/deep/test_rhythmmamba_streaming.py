@@ -74,3 +74,19 @@ def test_bad_frames(small_model):
     stream.push(torch.zeros(3, 32, 32))
     with pytest.raises(InputError, match="frame size changed"):
         stream.push(torch.zeros(3, 16, 16))
+
+
+def test_stream_refuses_a_model_that_is_not_frame_local(small_model):
+    from micropulse.rppg.deep.rhythmmamba import RhythmMamba
+
+    class TimeMask(RhythmMamba):  # like open-rppg's mask, which averages over time
+        def frames_to_tokens(self, f):
+            return super().frames_to_tokens(f - f.mean(dim=2, keepdim=True))
+
+    model = TimeMask(depth=1, embed_dim=16, d_state=4).eval()
+    assert small_model.frame_local() and not model.frame_local()
+    x = torch.randn(1, 12, 3, 16, 16)
+    with torch.no_grad():  # not frame-local => tokens() ignores frame_chunk (whole clip, exact)
+        assert torch.equal(model.tokens(x, frame_chunk=4), model.tokens(x, frame_chunk=None))
+    with pytest.raises(InputError, match="not frame-local"):
+        RhythmMambaStream(model)

@@ -7,35 +7,36 @@ and per-frame recognition logits (B, k, 5).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import inspect
+from typing import Any
 
 from torch import nn
 
+from micropulse.errors import InputError
 from micropulse.registry import Registry
 
-ME_MODELS: Registry[Callable[[], nn.Module]] = Registry("micro-expression model")
-
-
-@ME_MODELS.register("me-tst")
-def _metst() -> nn.Module:
-    from micropulse.me.models.metst import METST
-
-    return METST()
-
-
-@ME_MODELS.register("me-tst+")
-def _metst_plus() -> nn.Module:
-    from micropulse.me.models.metst_sf import METSTSlowFast
-
-    return METSTSlowFast()
+ME_MODELS: Registry[str] = Registry("micro-expression model")
+ME_MODELS.register("me-tst")("micropulse.me.models.metst:METST")
+ME_MODELS.register("me-tst+")("micropulse.me.models.metst_sf:METSTSlowFast")
 
 
 ROI_SET_OF = {"me-tst": "me-tst", "me-tst+": "me-tst+"}  # model name -> feature ROI set (me.rois)
 
 
-def create_me_model(name: str) -> nn.Module:
-    """Build a registered micro-expression model with the official configuration."""
-    return ME_MODELS.get(name)()
+def create_me_model(name: str, options: dict[str, Any] | None = None) -> nn.Module:
+    """Build a registered micro-expression model; ``options`` are its constructor's keyword arguments
+    (none = the official configuration). Unknown option names are rejected."""
+    module, _, cls_name = ME_MODELS.get(name).partition(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    options = dict(options or {})
+    known = set(inspect.signature(cls).parameters)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InputError(
+            f"unknown option(s) for {name!r}: {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return cls(**options)
 
 
 def list_me_models() -> list[str]:

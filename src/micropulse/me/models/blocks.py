@@ -31,11 +31,11 @@ class MambaBlock(nn.Module):
     """``x + DropPath(norm1(MambaLayer(x)))`` on (B, T, dim): pre-norm inside the layer and a norm on the
     branch output. ``norm2`` exists only so official checkpoints load (it is never used, §3.1)."""
 
-    def __init__(self, dim: int, drop_path: float = 0.0) -> None:
+    def __init__(self, dim: int, drop_path: float = 0.0, d_state: int = ME_D_STATE) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.norm2 = nn.LayerNorm(dim)
-        self.attn = MambaLayer(dim)
+        self.attn = MambaLayer(dim, d_state)
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -47,8 +47,8 @@ def drop_path_rates(n_blocks: int) -> list[float]:
     return ([0.0] + torch.linspace(0, 0.2, n_blocks).tolist())[:n_blocks]
 
 
-def stack(dim: int, n_blocks: int) -> nn.ModuleList:
-    return nn.ModuleList(MambaBlock(dim, r) for r in drop_path_rates(n_blocks))
+def stack(dim: int, n_blocks: int, d_state: int = ME_D_STATE) -> nn.ModuleList:
+    return nn.ModuleList(MambaBlock(dim, r, d_state) for r in drop_path_rates(n_blocks))
 
 
 def conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> list[nn.Module]:

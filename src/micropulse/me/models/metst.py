@@ -11,24 +11,28 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from micropulse.me.models.blocks import conv_bn_relu, init_like_official, stack
+from micropulse.me.models.blocks import ME_D_STATE, conv_bn_relu, init_like_official, stack
 
 N_CLASSES = 5  # negative, positive, surprise, others, neutral (§2.3)
 
 
 class METST(nn.Module):
-    """Input (B, 10, k) or (B, 1, 10, k); returns (spot (B, k) in [0, 1], recog logits (B, k, 5))."""
+    """Input (B, 10, k) or (B, 1, 10, k); returns (spot (B, k) in [0, 1], recog logits (B, k, 5)).
+
+    The defaults are the official configuration; smaller ``dim``/``depth``/``d_state`` give a cheaper model
+    for quick CPU training (it cannot load official weights).
+    """
 
     def __init__(
         self, in_channels: int = 10, dim: int = 64, depth: int = 12, n_classes: int = N_CLASSES,
-        use_recog_blocks: bool = False,
+        d_state: int = ME_D_STATE, use_recog_blocks: bool = False,
     ) -> None:  # fmt: skip
         super().__init__()
         self.in_channels = in_channels
         self.use_recog_blocks = use_recog_blocks
         self.Stem = nn.Sequential(*conv_bn_relu(in_channels, dim), *conv_bn_relu(dim, dim))
-        self.blocks_spot = stack(dim, depth)
-        self.blocks_recog = stack(dim, depth)
+        self.blocks_spot = stack(dim, depth, d_state)
+        self.blocks_recog = stack(dim, depth, d_state)
         self.fc_spot = nn.Sequential(nn.Linear(dim, 1))
         self.fc_recog = nn.Sequential(nn.Linear(dim, n_classes))
         init_like_official(self)

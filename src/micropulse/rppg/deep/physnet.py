@@ -36,16 +36,17 @@ def _temporal_upsample(dim: int) -> nn.Sequential:
 
 
 class PhysNet(nn.Module):
-    """3-D CNN encoder/decoder: video ``(N, D, 3, H, W)`` -> rPPG ``(N, D)``.
+    """3-D CNN encoder/decoder: video ``(N, D, 3, H, W)`` -> rPPG ``(N, 4*floor(D/4))``.
 
     Args:
         frames: the chunk length the network was trained with (128 for the toolbox releases). Kept as
-            metadata; the temporal pooling adapts to the input length (for ``D == frames`` this is exactly
-            the toolbox's ``AdaptiveAvgPool3d((frames, 1, 1))``).
+            metadata: the final pooling averages space only, so any D works; for ``D == frames`` this is
+            exactly the toolbox's ``AdaptiveAvgPool3d((frames, 1, 1))``.
         in_channels: colour channels (3).
 
-    Input size: H, W divisible by 8 (72 for the toolbox weights); D divisible by 4 (two temporal
-    max-pools of stride 2 followed by two stride-2 transposed convs).
+    Input size: H, W divisible by 8 (72 for the toolbox weights). Output length ``4*floor(D/4)`` (two
+    temporal max-pools of stride 2, then two stride-2 transposed convs); the toolbox itself only accepts
+    ``D == frames``.
     """
 
     def __init__(self, frames: int = 128, in_channels: int = 3) -> None:
@@ -68,21 +69,20 @@ class PhysNet(nn.Module):
         self.MaxpoolSpaTem = nn.MaxPool3d((2, 2, 2), stride=2)
 
     def forward_ncdhw(self, x: torch.Tensor) -> torch.Tensor:
-        """Toolbox layout: ``(N, 3, D, H, W)`` -> ``(N, D)``."""
+        """Toolbox layout: ``(N, 3, D, H, W)`` -> ``(N, 4*floor(D/4))``."""
         if x.ndim != 5:
             raise ValueError(f"PhysNet expects a 5-D tensor (N, 3, D, H, W), got shape {tuple(x.shape)}")
-        length = x.shape[2]
         x = self.MaxpoolSpa(self.ConvBlock1(x))
         x = self.MaxpoolSpaTem(self.ConvBlock3(self.ConvBlock2(x)))
         x = self.MaxpoolSpaTem(self.ConvBlock5(self.ConvBlock4(x)))
         x = self.MaxpoolSpa(self.ConvBlock7(self.ConvBlock6(x)))
         x = self.ConvBlock9(self.ConvBlock8(x))
         x = self.upsample2(self.upsample(x))
-        x = F.adaptive_avg_pool3d(x, (length, 1, 1))
-        return self.ConvBlock10(x).reshape(x.shape[0], length)
+        x = F.adaptive_avg_pool3d(x, (x.shape[2], 1, 1))  # spatial mean, time kept
+        return self.ConvBlock10(x).reshape(x.shape[0], x.shape[2])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """micropulse layout: ``(N, D, 3, H, W)`` -> ``(N, D)``."""
+        """micropulse layout: ``(N, D, 3, H, W)`` -> ``(N, 4*floor(D/4))``."""
         if x.ndim != 5:
             raise ValueError(f"PhysNet expects a 5-D tensor (N, D, 3, H, W), got shape {tuple(x.shape)}")
         return self.forward_ncdhw(x.permute(0, 2, 1, 3, 4))

@@ -19,7 +19,7 @@ from micropulse.errors import InputError
 from micropulse.nn.layers import DropPath, kaiming_uniform_scaled_, lecun_normal_, trunc_normal_
 from micropulse.nn.mamba import Mamba
 from micropulse.nn.scan import ScanMethod
-from micropulse.nn.stem import rhythmmamba_stem
+from micropulse.nn.stem import FusionStem, rhythmmamba_stem
 
 MTC_COPIES = 4  # path = 3 in the official code => 2**(3-1) restart copies (§2.3)
 
@@ -186,16 +186,43 @@ class RhythmMamba(nn.Module):
             if isinstance(m, Mamba):  # GPT-2 residual rescale of out_proj (fc2 is never matched)
                 kaiming_uniform_scaled_(m.out_proj.weight, depth)
 
-    def tokens(self, x: torch.Tensor) -> torch.Tensor:
-        """Stem, stem3, attention mask and spatial mean: ``(N, D, 3, H, W)`` -> ``(N, floor(D/2), C)``."""
+    def frame_local(self) -> bool:
+        """True when stem, stem3, mask and mean only look at +-2 frames / one frame pair (the official model).
+
+        A subclass that overrides :meth:`frames_to_tokens` (e.g. open-rppg's mask, which averages over time)
+        or the stem's ``forward`` is treated as not frame-local: no chunking, no streaming.
+        """
+        return (
+            type(self).frames_to_tokens is RhythmMamba.frames_to_tokens
+            and type(self.Fusion_Stem).forward is FusionStem.forward
+        )
+
+    def tokens(self, x: torch.Tensor, frame_chunk: int | None = 160) -> torch.Tensor:
+        """Stem, stem3, attention mask and spatial mean: ``(N, D, 3, H, W)`` -> ``(N, floor(D/2), C)``.
+
+        In the official model everything here is local to a frame (stem, with a +-2 frame neighbourhood) or
+        to a frame pair (stem3, mask, mean), so ``frame_chunk`` frames (even) are processed at a time with
+        their true neighbours: the same numbers with bounded activation memory. In training mode (BatchNorm
+        uses the statistics of the whole batch), with None, or for a model that is not :meth:`frame_local`,
+        all frames are processed at once.
+        """
         if x.ndim != 5 or x.shape[2] != 3:
             raise InputError(f"RhythmMamba: expected a (N, D, 3, H, W) clip; got shape {tuple(x.shape)}")
         if x.shape[1] < 2:
             raise InputError(f"RhythmMamba: needs at least 2 frames; got {x.shape[1]}")
         n, d = x.shape[:2]
-        f = self.Fusion_Stem(x)  # (N*D, C/4, H/8, W/8)
-        f = f.view(n, d, *f.shape[1:]).permute(0, 2, 1, 3, 4)
-        return self.frames_to_tokens(f)
+        if frame_chunk is None or self.training or not self.frame_local():
+            f = self.Fusion_Stem(x)  # (N*D, C/4, H/8, W/8)
+            return self.frames_to_tokens(f.view(n, d, *f.shape[1:]).permute(0, 2, 1, 3, 4))
+        step = max(2, int(frame_chunk) // 2 * 2)
+        out = []
+        for a in range(0, d - d % 2, step):
+            b = min(a + step, d - d % 2)
+            lo, hi = max(0, a - 2), min(d, b + 2)  # 2 neighbours each side (edges replicate, as whole-clip)
+            f = self.Fusion_Stem(x[:, lo:hi])  # (N*(hi-lo), C/4, H/8, W/8)
+            f = f.view(n, hi - lo, *f.shape[1:])[:, a - lo : b - lo]
+            out.append(self.frames_to_tokens(f.permute(0, 2, 1, 3, 4)))
+        return torch.cat(out, dim=1)
 
     def frames_to_tokens(self, f: torch.Tensor) -> torch.Tensor:
         """stem3 + mask + mean: stem features ``(N, C/4, D, H', W')`` -> tokens ``(N, floor(D/2), C)``."""

@@ -86,6 +86,11 @@ class RhythmMambaStream:
     ) -> None:
         if block_tokens < 1 or stem_batch < 1:
             raise InputError(f"block_tokens and stem_batch must be >= 1; got {block_tokens}, {stem_batch}")
+        if not model.frame_local():
+            raise InputError(
+                f"{type(model).__name__} is not frame-local (its stem or attention mask looks across time, as "
+                "open-rppg's variant does); streaming supports the official RhythmMamba"
+            )
         self.model = model.eval()
         self.block_tokens = int(block_tokens)
         self.stem_batch = int(stem_batch)

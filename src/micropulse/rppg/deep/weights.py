@@ -103,19 +103,46 @@ def _default_info(arch: str, path: Path, sha: str, params: int | None) -> Weight
     return base.with_(source=path.name, sha256=sha, params=params)
 
 
+def _info_from_training(meta: Mapping[str, Any], arch: str, path: Path, sha: str, params: int) -> WeightsInfo:
+    """Metadata of a ``micropulse train`` checkpoint (``{"state_dict", "metadata"}``, see train/loop.py)."""
+    if meta.get("arch") != arch:
+        raise WeightsError(f"this checkpoint was trained for {meta.get('arch')!r}, not {arch!r}", path)
+    base = get_spec(arch).default_info
+    norm = meta.get("normalisation") or base.normalisation
+    data = meta.get("data") or {}
+    metrics = meta.get("test_metrics") or {}
+    shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+    return base.with_(
+        source=f"micropulse train: {path.name}",
+        training_set=f"{data.get('source', 'unknown')} (micropulse train)",
+        input_size=int(meta.get("input_size") or base.input_size),
+        fs=float(meta.get("fs") or base.fs),
+        normalisation=norm,
+        chunk_length=int(meta.get("chunk_length") or base.chunk_length),
+        label_type="DiffNormalized" if norm == "DiffNormalized" else "Standardized",
+        options=tuple(dict(meta.get("model_options") or {}).items()),
+        sha256=sha,
+        params=params,
+        published_metric=(
+            f"test {shown} (synthetic)" if shown and data.get("source") == "synthetic" else None
+        ),
+    )
+
+
 def read_checkpoint(path: str | Path, arch: str) -> tuple[dict[str, torch.Tensor], WeightsInfo]:
     """Read a weight file of any supported format for architecture ``arch``.
 
     Returns the state dict (keys as in micropulse's model, ``module.`` stripped) and its metadata:
-    stored metadata for micropulse ``.pt`` files, the known-file table or the architecture's defaults
-    otherwise (override them with :func:`import_weights`).
+    stored metadata for micropulse ``.pt`` files, the training metadata (model options included) of
+    ``micropulse train`` checkpoints, the known-file table or the architecture's defaults otherwise
+    (override them with :func:`import_weights`).
     """
     path = Path(path)
     if not path.is_file():
         raise WeightsError("weights file not found", path)
     arch = get_spec(arch).name
     if path.suffix.lower() in (".h5", ".hdf5", ".keras"):
-        from micropulse.rppg.deep.openrppg import read_openrppg_h5
+        from micropulse.rppg.deep.openrppg_h5 import read_openrppg_h5
 
         state, info = read_openrppg_h5(path, arch)
         return state, info
@@ -127,6 +154,9 @@ def read_checkpoint(path: str | Path, arch: str) -> tuple[dict[str, torch.Tensor
         return _as_state_dict(obj["state_dict"], path), info
     state = strip_prefix(_as_state_dict(obj, path))
     params = sum(v.numel() for k, v in state.items() if not _is_buffer_key(k))
+    meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+    if isinstance(meta, Mapping) and "arch" in meta:
+        return state, _info_from_training(meta, arch, path, sha256_of(path), params)
     return state, _default_info(arch, path, sha256_of(path), params)
 
 
