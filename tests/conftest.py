@@ -59,3 +59,13 @@ def openrppg_weights_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"open-rppg is installed but {path} is missing")
     return path
+
+
+@pytest.fixture
+def one_thread():
+    """Run torch on one intra-op thread: tiny tensor ops are faster and steadier that way on 2 cores."""
+    torch = pytest.importorskip("torch", reason="torch is part of the [deep] extra")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -8,14 +8,7 @@ import torch
 from micropulse.nn.layers import DropPath, lecun_normal_, trunc_normal_
 from micropulse.nn.stem import rhythmformer_stem, rhythmmamba_stem, shifted_differences, window_differences
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster and steadier on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_shifted_differences_edges_and_window():

@@ -11,14 +11,7 @@ from mambapy.mamba import MambaBlock, MambaConfig
 from micropulse.errors import InputError
 from micropulse.nn.mamba import Mamba
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster and steadier on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # mamba_ssm.modules.mamba_simple.Mamba layout for d_model=96, d_state=48 (specs/rppg.md §2.3)

@@ -9,14 +9,7 @@ import micropulse.nn.scan as scan_mod
 from micropulse.errors import InputError
 from micropulse.nn.scan import selective_scan, selective_scan_step
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster and steadier on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _inputs(b=2, d=6, n=5, length=29, seed=0, dtype=torch.float32):

@@ -50,3 +50,27 @@ def kaiming_uniform_scaled_(tensor: torch.Tensor, n_layer: int) -> torch.Tensor:
     with torch.no_grad():
         tensor /= math.sqrt(n_layer)
     return tensor
+
+
+def vim_init_(model: nn.Module, n_layer: int) -> None:
+    """The Vision-Mamba-style init that RhythmMamba and ME-TST end up with (rppg.md §2.5, trap 5;
+    micro-expressions.md §3.1, trap 20): every Linear trunc-normal(0.02) with a zero bias — which also
+    wipes Mamba's dt_proj bias init —, Conv2d lecun-normal with zero bias, LayerNorm/BatchNorm2d (1, 0),
+    then every Mamba ``out_proj.weight`` re-drawn kaiming-uniform(a=√5) / √n_layer."""
+    from micropulse.nn.mamba import Mamba
+
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            trunc_normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Conv2d):
+            lecun_normal_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.LayerNorm, nn.BatchNorm2d)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    for m in model.modules():
+        if isinstance(m, Mamba):
+            kaiming_uniform_scaled_(m.out_proj.weight, n_layer)

@@ -119,6 +119,20 @@ class PulseResult:
 # ------------------------------------------------------------------------------------ video glue
 
 
+def input_notes(lossy: bool | None, codec: str, coverage: float) -> list[str]:
+    """What the user should know about the input: a lossy codec, a face missing on some frames."""
+    notes = []
+    if lossy:
+        notes.append(
+            f"lossy codec {codec!r}: compression weakens the pulse; record lossless (FFV1, PNG) for reliable results"
+        )
+    if coverage < 1.0:
+        notes.append(
+            f"face found on {100 * coverage:.1f}% of the frames; the pulse uses the longest face segment"
+        )
+    return notes
+
+
 def analyse_traces(
     traces: FaceTraces,
     method: str = "pos",
@@ -134,16 +148,7 @@ def analyse_traces(
     name = traces.source or "video"
     times = np.asarray(traces.times_s, float)
     rgb = traces.mean_rgb()
-    notes: list[str] = []
-    if traces.lossy:
-        notes.append(
-            f"lossy codec {traces.codec!r}: compression weakens the pulse; record lossless (FFV1, PNG) "
-            "for reliable results"
-        )
-    if traces.coverage < 1.0:
-        notes.append(
-            f"face found on {100 * traces.coverage:.1f}% of the frames; the pulse uses the longest face segment"
-        )
+    notes = input_notes(traces.lossy, traces.codec, traces.coverage)
     _check_colour(rgb, method, name)
     core = pulse_from_rgb(
         times,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from micropulse.pipeline.pulse import PulseResult
+from micropulse.pipeline.pulse import PulseResult, input_notes
 from micropulse.pipeline.pulse_core import pulse_from_deep_bvp
 
 log = logging.getLogger(__name__)
@@ -34,18 +34,10 @@ def analyse_video_deep(
         path, model=model, weights=weights, face=face, fps=fps, progress=progress, min_seconds=min_seconds
     )
     core = pulse_from_deep_bvp(db.times_s, db.bvp, db.fs, band=band, window_s=window_s, name=name)
-    notes = list(core.notes)
+    coverage = db.face_frames / max(db.n_frames, 1)
+    notes = input_notes(db.lossy, db.codec, coverage) + list(core.notes)
     if weights is None:
         notes.append(f"deep model {model!r} ran with RANDOM weights (no --weights): its pulse is meaningless")
-    if db.lossy:
-        notes.append(
-            f"lossy codec {db.codec!r}: compression weakens the pulse; record lossless (FFV1, PNG) for reliable results"
-        )
-    coverage = db.face_frames / max(db.n_frames, 1)
-    if coverage < 1.0:
-        notes.append(
-            f"face found on {100 * coverage:.1f}% of the frames; the pulse uses the longest face segment"
-        )
     for note in notes:
         log.warning("%s: %s", name, note)
     return PulseResult(

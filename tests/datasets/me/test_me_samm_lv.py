@@ -9,34 +9,10 @@ import pytest
 
 from micropulse.datasets.me import load_me_dataset
 from micropulse.datasets.me.samm_lv import join_samm, read_lv_sheet, read_samm_sheet
+from micropulse.datasets.me.writers import SAMM_LV_HEADER as LV_HEADER
+from micropulse.datasets.me.writers import SAMM_MICRO_HEADER as SAMM_HEADER
 from micropulse.errors import DatasetLayoutError
 
-LV_HEADER = [
-    "Subject",
-    "Filename",
-    "Inducement Code",
-    "Onset",
-    "Apex",
-    "Offset",
-    "Duration",
-    "Type",
-    "Action Units",
-    "Notes",
-]
-SAMM_HEADER = [
-    "Subject",
-    "Filename",
-    "Inducement Code",
-    "Onset Frame",
-    "Apex Frame",
-    "Offset Frame",
-    "Duration",
-    "Micro",
-    "Action Units",
-    "Estimated Emotion",
-    "Objective Classes",
-    "Notes",
-]
 MICRO = "Micro - 1/2"
 LV_ROWS = [
     ["006", "006_1_1", 1, 8, 20, 43, 35, MICRO, "4+7", None],

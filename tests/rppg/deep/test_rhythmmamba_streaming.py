@@ -10,14 +10,7 @@ from micropulse.errors import InputError
 from micropulse.rppg.deep.rhythmmamba import build_rhythmmamba
 from micropulse.rppg.deep.streaming import RhythmMambaStream
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster and steadier on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,7 @@ from micropulse.rppg.deep.training import RppgTask, _downsample2, _upsample2
 FS = 30.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster and steadier on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _sine(bpm: float, n: int = 160, phase: float = 0.0) -> torch.Tensor:

@@ -26,18 +26,7 @@ RAW_EMOTION = {
 EMOTION_AUS = {"negative": "4", "positive": "12", "surprise": "1+2", "others": "24"}
 
 CASME3_HEADER = ["Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class", "emotion"]
-SAMM_LV_HEADER = [
-    "Subject",
-    "Filename",
-    "Inducement Code",
-    "Onset",
-    "Apex",
-    "Offset",
-    "Duration",
-    "Type",
-    "Action Units",
-    "Notes",
-]
+SAMM_LV_HEADER = samm_lv.LV_NAMES  # the LV sheet is written with the columns the loader reads
 SAMM_MICRO_HEADER = [
     "Subject",
     "Filename",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from micropulse.nn.layers import DropPath, kaiming_uniform_scaled_, lecun_normal_, trunc_normal_
+from micropulse.nn.layers import DropPath, vim_init_
 from micropulse.nn.mamba import Mamba
 
 ME_D_STATE = 64  # §3.1: d_state 64 (the library default is 16)
@@ -56,21 +56,6 @@ def conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> list[nn.Module]:
 
 
 def init_like_official(model: nn.Module) -> None:
-    """The official init (§3.1, trap 20): every Linear trunc-normal(0.02) with zero bias — which also wipes
-    Mamba's dt_proj bias — LayerNorm (1, 0), then each ``out_proj.weight`` re-drawn kaiming-uniform(a=√5)
-    and divided by √4 (n_layer fixed at 4, whatever the depth)."""
-    for m in model.modules():
-        if isinstance(m, nn.Linear):
-            trunc_normal_(m.weight, std=0.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Conv2d):
-            lecun_normal_(m.weight)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.LayerNorm, nn.GroupNorm, nn.BatchNorm2d)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-    for m in model.modules():
-        if isinstance(m, Mamba):
-            kaiming_uniform_scaled_(m.out_proj.weight, n_layer=4)
+    """The official init (§3.1, trap 20): :func:`micropulse.nn.layers.vim_init_` with n_layer fixed at 4,
+    whatever the real depth."""
+    vim_init_(model, n_layer=4)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from micropulse.errors import InputError
-from micropulse.nn.layers import DropPath, kaiming_uniform_scaled_, lecun_normal_, trunc_normal_
+from micropulse.nn.layers import DropPath, vim_init_
 from micropulse.nn.mamba import Mamba
 from micropulse.nn.scan import ScanMethod
 from micropulse.nn.stem import FusionStem, rhythmmamba_stem
@@ -169,22 +169,8 @@ class RhythmMamba(nn.Module):
         self._init_official(depth)
 
     def _init_official(self, depth: int) -> None:
-        """The init the official code ends up with (§2.5, trap 5)."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):  # every Linear, dt_proj included: trunc-normal 0.02, bias 0
-                trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Conv2d):
-                lecun_normal_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.LayerNorm, nn.BatchNorm2d)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-        for m in self.modules():
-            if isinstance(m, Mamba):  # GPT-2 residual rescale of out_proj (fc2 is never matched)
-                kaiming_uniform_scaled_(m.out_proj.weight, depth)
+        """The init the official code ends up with (§2.5, trap 5); fc2 is never matched by the rescale."""
+        vim_init_(self, n_layer=depth)
 
     def frame_local(self) -> bool:
         """True when stem, stem3, mask and mean only look at +-2 frames / one frame pair (the official model).
