@@ -81,7 +81,9 @@ def run(config: Path, epochs: int | None, threads: int, out_dir: str) -> dict:
             "n_videos": len(test_hrs),
             "trained": _hr_summary(result.test_metrics),
             "untrained": _hr_summary(before),
-            "nearest_training_hr_gap_bpm": round(min(min(abs(a - b) for b in train_hrs) for a in test_hrs), 3),
+            "nearest_training_hr_gap_bpm": round(
+                min(min(abs(a - b) for b in train_hrs) for a in test_hrs), 3
+            ),
         },
         "train_hrs_bpm": train_hrs,
         "loss_first_last_epoch": [round(result.history[0]["loss"], 4), round(result.history[-1]["loss"], 4)],

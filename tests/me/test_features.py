@@ -141,3 +141,16 @@ def test_crop_outside_frame_is_zero_padded():
     crop = crop_gray(img, R.CropBox(-50, 50, -50, 50), size=32)
     assert crop.shape == (32, 32)
     assert crop[0, 0] == 0 and crop[-1, -1] == 200
+
+
+@pytest.mark.parametrize("name", ["farneback", "dis"])
+def test_every_flow_backend_recovers_a_known_shift(name):
+    from micropulse.me.flow import FLOW_BACKENDS, create_flow, top_p_mean
+
+    assert sorted(FLOW_BACKENDS.names()) == ["dis", "farneback"]
+    ref = texture(120, 160, seed=4)
+    cur = np.roll(ref, 1, axis=1)  # the content moves 1 px to the right
+    field = create_flow(name)(ref, cur)
+    assert field.shape == (120, 160, 2) and np.all(np.isfinite(field))
+    dx, dy = top_p_mean(field[20:-20, 20:-20], 1.0)
+    assert dx == pytest.approx(1.0, abs=0.2) and abs(dy) < 0.2

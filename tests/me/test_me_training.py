@@ -48,3 +48,22 @@ def test_synthetic_me_tst_spots_held_out_subjects(tmp_path):
     assert spot["f1"] > 0.5
     assert spot["f1"] > untrained["spotting"]["f1"]
     assert res.test_metrics["strs"] is not None
+
+
+def test_leave_one_subject_out_pools_every_fold(tmp_path):
+    from micropulse.me.training import run_loso
+
+    options = {
+        "model": "me-tst", "model_options": {"dim": 16, "depth": 2, "d_state": 8}, "n_subjects": 3,
+        "videos_per_subject": 1, "seconds": 10.0, "flow": "dis", "ratio": None,
+    }  # fmt: skip
+    pooled = run_loso(
+        options, TrainSettings(epochs=1, batch_size=8, lr=3e-3, out_dir=str(tmp_path), device="cpu")
+    )
+    assert [f["subject"] for f in pooled["folds"]] == ["s00", "s01", "s02"]
+    assert all((tmp_path / f"fold-{s}" / "model.pt").exists() for s in ("s00", "s01", "s02"))
+    full = MESpotTask(**options, n_test=1)
+    n_gt = sum(1 for d in full.train_videos + full.test_videos for iv in d.intervals if iv.type == "me")
+    spot = pooled["spotting"]
+    assert spot["tp"] + spot["fn"] == n_gt  # every subject's MEs are scored exactly once
+    assert pooled["protocol"] == "leave-one-subject-out"

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from micropulse.errors import InputError
+
 
 def register(app: typer.Typer) -> None:
     @app.command("train")
@@ -18,6 +20,9 @@ def register(app: typer.Typer) -> None:
             None, "--device", help="auto | cpu | cuda (overrides train.device)."
         ),
         no_resume: bool = typer.Option(False, "--no-resume", help="Start over even if a checkpoint exists."),
+        loso: bool = typer.Option(
+            False, "--loso", help="me-spot only: leave-one-subject-out, one model per subject, pooled score."
+        ),
     ) -> None:
         """Train a model from a YAML config; checkpoints every epoch and resumes an interrupted run.
 
@@ -37,6 +42,17 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config, overrides)
         console = Console(stderr=True)
         console.print(f"[bold]task[/] {cfg.task}  [bold]out[/] {cfg.settings.out_dir}")
+        if loso:
+            if cfg.task != "me-spot":
+                raise InputError(f"--loso is for the me-spot task, not {cfg.task!r}")
+            from micropulse.me.training import run_loso
+
+            pooled = run_loso(cfg.options, cfg.settings, show_progress=True)
+            out_file = Path(cfg.settings.out_dir) / "metrics_loso.json"
+            out_file.write_text(json.dumps(pooled, indent=2, default=float))
+            console.print(f"pooled leave-one-subject-out metrics: {out_file}")
+            typer.echo(json.dumps(pooled, indent=2, default=float))
+            return
         task = build_task(cfg.task, cfg.options)
         result = fit(task, cfg.settings, show_progress=True)
         console.print(f"model: {result.model_path}")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from micropulse.rppg.deep import create_model
 from micropulse.rppg.deep.training import RppgTask
 from micropulse.train import TrainSettings, build_task, fit, load_config
 from micropulse.train.loop import seed_everything
@@ -56,9 +57,11 @@ def test_small_rhythmmamba_learns_the_pulse_of_held_out_synthetic_videos(tmp_pat
 
     result = fit(task, settings)
     assert result.history[-1]["loss"] < result.history[0]["loss"]
-    trained = task.build_model()
-    trained.load_state_dict(torch.load(result.model_path, weights_only=False)["state_dict"])
-    after = held_out.evaluate(trained.eval(), torch.device("cpu"))
+    # the checkpoint is usable as `micropulse pulse --model rhythmmamba --weights model.pt` (options from it)
+    trained = create_model("rhythmmamba", weights=result.model_path)
+    info = trained.weights_info
+    assert dict(info.options) == SMALL and info.input_size == 32 and info.normalisation == "Standardized"
+    after = held_out.evaluate(trained, torch.device("cpu"))
 
     report = f"trained {after['per_video']} untrained {before['per_video']}"
     assert before["hr_mae_bpm"] > 3.0, report  # the bar is not met without training
