@@ -20,6 +20,9 @@ def register(app: typer.Typer) -> None:
             None, "--device", help="auto | cpu | cuda (overrides train.device)."
         ),
         no_resume: bool = typer.Option(False, "--no-resume", help="Start over even if a checkpoint exists."),
+        threads: int | None = typer.Option(
+            None, "--threads", help="torch threads (1 is fastest for small models)."
+        ),
         loso: bool = typer.Option(
             False, "--loso", help="me-spot only: leave-one-subject-out, one model per subject, pooled score."
         ),
@@ -36,7 +39,12 @@ def register(app: typer.Typer) -> None:
 
         from micropulse.train import build_task, fit, load_config
 
-        overrides = {"out_dir": str(out) if out else None, "epochs": epochs, "device": device}
+        overrides = {
+            "out_dir": str(out) if out else None,
+            "epochs": epochs,
+            "device": device,
+            "threads": threads,
+        }
         if no_resume:
             overrides["resume"] = False
         cfg = load_config(config, overrides)

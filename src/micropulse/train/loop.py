@@ -41,6 +41,8 @@ class TrainSettings:
         out_dir: where checkpoints and logs go.
         num_workers: DataLoader workers (0 = in-process).
         resume: resume from ``out_dir/last.pt`` when its settings match.
+        threads: torch intra-op threads while training (0 = torch's default); small models on a busy
+            2-core CPU train several times faster on 1 thread.
     """
 
     epochs: int = 30
@@ -51,6 +53,7 @@ class TrainSettings:
     out_dir: str = "runs/train"
     num_workers: int = 0
     resume: bool = True
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
@@ -107,6 +110,16 @@ def _to_device(batch: Any, device: torch.device) -> Any:
 
 def fit(task: Task, settings: TrainSettings, show_progress: bool = False) -> TrainResult:
     """Train ``task``'s model with ``settings``; returns the final model path, history and test metrics."""
+    before = torch.get_num_threads()
+    if settings.threads > 0:
+        torch.set_num_threads(settings.threads)
+    try:
+        return _fit(task, settings, show_progress)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit(task: Task, settings: TrainSettings, show_progress: bool) -> TrainResult:
     out = Path(settings.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(settings.device)
