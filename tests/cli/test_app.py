@@ -26,3 +26,21 @@ def test_console_script_runs_as_module():
 
 def test_unknown_command_is_usage_error():
     assert main(["no-such-command"]) == 2
+
+
+def test_missing_optional_dependency_is_a_one_line_error():
+    # a fresh interpreter where `import torch` fails, as on an install without the [deep] extra
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from micropulse.cli.app import main\n"
+        "sys.exit(main(['spot', 'no_such_video.mp4']))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "needs torch" in res.stderr and "micropulse[deep]" in res.stderr
+    assert "Traceback" not in res.stderr

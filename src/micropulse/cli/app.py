@@ -44,6 +44,13 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+# Optional dependencies -> how to get them (a missing one is a one-line error, not a traceback).
+OPTIONAL_EXTRAS = {
+    "torch": "pip install torch==2.13.0 && pip install 'micropulse[deep]' (the pinned torch is a CPU build)",
+    "ray": "pip install 'micropulse[dist]'",
+}
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"micropulse {__version__}")
@@ -77,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         rv = app(args=argv, standalone_mode=False)
     except MicropulseError as exc:
         typer.echo(f"error: {exc}", err=True)
+        return 2
+    except ModuleNotFoundError as exc:
+        extra = OPTIONAL_EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        typer.echo(f"error: this command needs {exc.name}, which is not installed: {extra}", err=True)
         return 2
     except typer.Exit as exc:
         return exc.exit_code
