@@ -69,15 +69,15 @@ def longest_face_segment(found: np.ndarray, max_gap: int) -> tuple[int, int, np.
     """Longest run of frames with a face once gaps of at most ``max_gap`` frames are bridged.
 
     Returns ``(start, stop, bridged)`` where ``bridged`` marks the gap frames inside ``[start, stop)``.
+    Same rule as the classic path (:func:`micropulse.pipeline.pulse_core.face_segments`), counted in frames.
     """
-    idx = np.flatnonzero(found)
-    if idx.size == 0:
+    from micropulse.pipeline.pulse_core import face_segments
+
+    found = np.asarray(found, bool)
+    segments = face_segments(found, np.arange(found.size), max_gap_s=max_gap + 1)
+    if not segments:
         return 0, 0, np.zeros(0, bool)
-    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    stops = np.concatenate([idx[breaks], [idx[-1]]]) + 1
-    k = int(np.argmax(stops - starts))
-    start, stop = int(starts[k]), int(stops[k])
+    start, stop = max(segments, key=lambda s: s[1] - s[0])
     return start, stop, ~found[start:stop]
 
 
