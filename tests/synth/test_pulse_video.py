@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from micropulse.errors import InputError, NoFaceError
+from micropulse.io import open_video
 from micropulse.synth import make_pulse_video
 from micropulse.synth.material import load_material
 
@@ -18,15 +19,9 @@ SIZE = (160, 120)
 
 
 def _read(path) -> np.ndarray:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return np.stack(frames)
+    """All frames of a video as (T, H, W, 3) RGB uint8, read through micropulse.io."""
+    with open_video(path) as video:
+        return np.stack([f.rgb for f in video])
 
 
 def test_files_and_truth(tmp_path):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from micropulse.datasets.me import load_me_dataset
 from micropulse.datasets.me.samm_lv import join_samm, read_lv_sheet, read_samm_sheet
 from micropulse.datasets.me.writers import SAMM_LV_HEADER as LV_HEADER
 from micropulse.datasets.me.writers import SAMM_MICRO_HEADER as SAMM_HEADER
+from micropulse.datasets.me.writers import _sheet
 from micropulse.errors import DatasetLayoutError
 
 MICRO = "Micro - 1/2"
@@ -32,23 +32,11 @@ SAMM_ROWS = [
 ]
 
 
-def _sheet(path: Path, preamble: list[str], header: list[str], rows: list[list], title: str) -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for line in preamble:
-        ws.append([line])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-
-
 def _tree(root: Path, write_jpgs) -> Path:
     lv_pre = ["SAMM Long Videos", "", "Key:", "* = ...", "AU help", "", "", "", "Apex not annotated = -1"]
-    _sheet(root / "SAMM_LongVideos_V3_Release.xlsx", lv_pre, LV_HEADER, LV_ROWS, "Sheet1")
+    _sheet(root / "SAMM_LongVideos_V3_Release.xlsx", "Sheet1", lv_pre, LV_HEADER, LV_ROWS)
     samm_pre = ["SAMM micro FACS codes", "Please cite ..."] + [f"note {i}" for i in range(11)]
-    _sheet(root / "SAMM_Micro_FACS_Codes_v2.xlsx", samm_pre, SAMM_HEADER, SAMM_ROWS, "MICRO_ONLY")
+    _sheet(root / "SAMM_Micro_FACS_Codes_v2.xlsx", "MICRO_ONLY", samm_pre, SAMM_HEADER, SAMM_ROWS)
     write_jpgs(root / "SAMM_longvideos" / "006_1", [f"006_1_{n:04d}.jpg" for n in range(1, 401)])
     write_jpgs(root / "SAMM_longvideos" / "007_2", [f"007_2_{n:04d}.jpg" for n in range(1, 101)])
     write_jpgs(root / "SAMM_longvideos" / "008_1", [f"008_1_{n:04d}.jpg" for n in range(1, 15)])
@@ -100,8 +88,8 @@ def test_samm_test_layout_like_the_megc_mock(tmp_path: Path, write_jpgs) -> None
     lv_pre = ["SAMM Long Videos", "", "", "", "", "", "", "", "Apex not annotated = -1"]
     lv = [[f"00{s}", f"00{s}_1_1", 1, 1, 10, 100, 99, MICRO, "4+7", None] for s in (1, 2)]
     micro = [[f"00{s}", f"00{s}_1_1", 1, 1, 10, 100, 99, MICRO, "4+7", "Happiness", 1, None] for s in (1, 2)]
-    _sheet(tmp_path / "SAMM_LongVideos_V3_Release.xlsx", lv_pre, LV_HEADER, lv, "Sheet1")
-    _sheet(tmp_path / "SAMM_Micro_FACS_Codes_v2.xlsx", ["x"] * 13, SAMM_HEADER, micro, "MICRO_ONLY")
+    _sheet(tmp_path / "SAMM_LongVideos_V3_Release.xlsx", "Sheet1", lv_pre, LV_HEADER, lv)
+    _sheet(tmp_path / "SAMM_Micro_FACS_Codes_v2.xlsx", "MICRO_ONLY", ["x"] * 13, SAMM_HEADER, micro)
     for s in (1, 2):
         write_jpgs(tmp_path / "SAMM_data" / f"00{s}_1", [f"00{s}_1_{n:04d}.jpg" for n in range(1, 120)])
     videos = load_me_dataset("samm-test", tmp_path)

@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 from scipy.io import savemat
 
+from micropulse.io import open_video
 from micropulse.synth import make_pulse_video, ppg_waveform
 
 
@@ -47,16 +48,10 @@ class Clip:
         return np.arange(len(self.frames)) / self.fps
 
 
-def read_rgb(path: Path) -> np.ndarray:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return np.stack(frames)
+def read_rgb(path) -> np.ndarray:
+    """All frames of a video as (T, H, W, 3) RGB uint8, read through micropulse.io."""
+    with open_video(path) as video:
+        return np.stack([f.rgb for f in video])
 
 
 def make_clip(tmp: Path, hr_bpm: float, seed: int, seconds: float = 8.0, fps: float = 30.0) -> Clip:
