@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from micropulse.errors import InputError
-from micropulse.eval.task import EvalConfig, longest_run
+from micropulse.eval.task import EvalConfig
 
 
 def test_config_key_ignores_where_but_not_how():
@@ -19,6 +19,8 @@ def test_config_key_ignores_where_but_not_how():
         {"alignment": "index"},
         {"face": "haar"},
         {"gt": "device"},
+        {"segment": "longest"},
+        {"crop": "openrppg"},
     ):
         if change.get("gt") == "device":
             assert EvalConfig(dataset="pure", root="/a", method="pos", gt="device").key() != a.key()
@@ -38,7 +40,9 @@ def test_config_validation():
         EvalConfig(dataset="pure", root="/a", method="pos", begin=0.5, end=0.5)
 
 
-def test_longest_run():
-    assert longest_run(np.array([1, 1, 0, 1, 1, 1, 0], bool)) == (3, 6)
-    assert longest_run(np.zeros(3, bool)) == (0, 0)
-    assert longest_run(np.ones(4, bool)) == (0, 4)
+def test_config_front_end_settings_are_validated():
+    with pytest.raises(InputError, match="segment"):
+        EvalConfig(dataset="pure", root="/a", method="pos", segment="middle")
+    with pytest.raises(InputError, match="crop convention"):
+        EvalConfig(dataset="pure", root="/a", method="pos", crop="square")
+    assert EvalConfig(dataset="pure", root="/a", method="pos").frontend().segment == "whole"

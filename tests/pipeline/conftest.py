@@ -37,15 +37,16 @@ def synth_video(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def synth_traces(synth_video):
-    """traces(hr_bpm, moving) -> FaceTraces of that synthetic video, extracted once per session."""
-    from micropulse.face import extract_traces
+    """traces(hr_bpm, moving) -> the front end's FaceSignal (skin-region colours) of that synthetic video,
+    read once per session."""
+    from micropulse.frontend import FrontEndSettings, read_regions
 
     cache = {}
 
     def get(hr: float, moving: bool):
         key = (float(hr), bool(moving))
         if key not in cache:
-            cache[key] = extract_traces(synth_video(hr, moving).video_path)
+            cache[key] = read_regions(synth_video(hr, moving).video_path, FrontEndSettings())
         return cache[key]
 
     return get

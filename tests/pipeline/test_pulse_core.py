@@ -1,4 +1,4 @@
-"""The pure core of the pulse pipeline: region fusion, face segments, uniform time, traces -> HR."""
+"""The pure core after the front end: raw wave -> post-processed BVP, HR (micropulse or a recipe), HR series."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from micropulse.errors import SignalError
-from micropulse.pipeline.pulse_core import face_segments, pulse_from_rgb, uniform_traces
+from micropulse.pipeline.pulse_core import analyse_raw
+from micropulse.signals.recipes import get_recipe
 from micropulse.synth import ppg_waveform
 
 PULSE_DIRECTION = np.array([0.33, 0.77, 0.53])
@@ -21,67 +22,29 @@ def _skin_trace(t: np.ndarray, hr: float, seed: int = 0, amp: float = 0.01) -> n
     return base * drift * (1 + amp * PULSE_DIRECTION * bvp[:, None]) + 0.05 * rng.standard_normal((t.size, 3))
 
 
-def test_face_segments_bridge_short_gaps_only():
-    t = np.arange(100) / 10.0  # 10 fps
-    valid = np.ones(100, bool)
-    valid[20:25] = False  # 0.5 s gap: bridged
-    valid[50:70] = False  # 2 s gap: splits
-    assert face_segments(valid, t, max_gap_s=1.0) == [(0, 50), (70, 100)]
-    assert face_segments(np.zeros(5, bool), t[:5]) == []
+def test_analyse_raw_finds_hr_and_names_the_recipe_hr():
+    fs = 30.0
+    t = np.arange(int(30 * fs)) / fs
+    bvp = ppg_waveform(t, 80.0, seed=2).bvp + 0.1 * np.random.default_rng(0).standard_normal(t.size)
+    core = analyse_raw(bvp, fs, filtered=False)
+    assert core.summary.hr.bpm == pytest.approx(80.0, abs=1.5) and core.recipe_hr_bpm is None
+    rec = analyse_raw(bvp, fs, filtered=False, recipe="toolbox-2023")
+    r = get_recipe("toolbox-2023")
+    assert rec.recipe_hr_bpm == r.hr_bpm(r.postprocess(bvp, fs), fs)  # exactly what evaluate computes
+    assert rec.band_hz == r.band_hz
 
 
-def test_uniform_traces_regular_and_irregular():
-    fps = 30.0
-    t = np.round(np.arange(300) / fps, 3)  # Matroska-style millisecond timestamps: still regular
-    rgb = np.column_stack([np.sin(t), np.cos(t), t])
-    rgb[10:13] = np.nan
-    tu, ru, fs = uniform_traces(t, rgb, fps)
-    assert fs == fps and tu.size == 300 and np.isfinite(ru).all()
-    np.testing.assert_allclose(ru[11], [np.sin(t[11]), np.cos(t[11]), t[11]], atol=3e-3)
-    rng = np.random.default_rng(0)
-    t_irr = np.cumsum(rng.uniform(0.02, 0.05, 300))  # variable frame rate
-    rgb_irr = np.column_stack([np.sin(t_irr)] * 3)
-    tu, ru, fs = uniform_traces(t_irr, rgb_irr, fps)
-    assert fs == pytest.approx((t_irr.size - 1) / (t_irr[-1] - t_irr[0]))
-    np.testing.assert_allclose(np.diff(tu), 1 / fs, rtol=1e-9)
-    np.testing.assert_allclose(ru[:, 0], np.sin(tu), atol=2e-3)
-
-
-@pytest.mark.parametrize("hr", [55.0, 110.0])
-def test_pulse_from_rgb_finds_hr_on_longest_face_segment(hr):
-    fps = 30.0
-    t = np.arange(int(40 * fps)) / fps
-    rgb = _skin_trace(t, hr)
-    rgb[int(15 * fps) : int(18 * fps)] = (
-        np.nan
-    )  # the face is lost for 3 s: two segments, the later one longer
-    core = pulse_from_rgb(t, rgb, fps, method="pos")
-    i0, i1 = core.segment
-    assert (i0, i1) == (int(18 * fps), t.size)
-    assert core.times_s[0] == pytest.approx(18.0) and core.bvp.size == core.times_s.size == i1 - i0
-    assert core.fs == fps and core.notes == ()
-    assert core.summary.hr.bpm == pytest.approx(hr, abs=1.5)
-
-
-def test_short_segment_narrows_the_band_and_says_so():
-    fps = 30.0
-    t = np.arange(int(2.4 * fps)) / fps
-    core = pulse_from_rgb(t, _skin_trace(t, 90.0), fps, method="pos", band=(0.6, 3.5))
-    assert core.band_hz[0] == pytest.approx(2 * fps / t.size, abs=1e-3) and core.band_hz[1] == 3.5
+def test_short_signal_narrows_the_band_and_says_so():
+    fs = 30.0
+    t = np.arange(int(2.4 * fs)) / fs
+    core = analyse_raw(ppg_waveform(t, 90.0, seed=1).bvp, fs, filtered=False, band=(0.6, 3.5))
+    assert core.band_hz[0] == pytest.approx(2 * fs / t.size, abs=1e-3) and core.band_hz[1] == 3.5
     assert "narrowed" in core.notes[0]
-    assert core.band_hz[0] * 60 <= core.summary.hr.bpm <= 3.5 * 60
 
 
-def test_pulse_from_rgb_refuses_a_too_short_face_segment():
-    fps = 30.0
-    t = np.arange(60) / fps
-    with pytest.raises(SignalError, match="only 1.00 s"):
-        pulse_from_rgb(t, _skin_trace(t, 70)[:60] * np.where(np.arange(60) < 30, 1, np.nan)[:, None], fps)
-    with pytest.raises(SignalError, match="no frame"):
-        pulse_from_rgb(t, np.full((60, 3), np.nan), fps)
-    flat = np.ones((90, 3)) * 100.0
+def test_flat_signal_is_a_named_error():
     with pytest.raises(SignalError, match="clip.mkv"):
-        pulse_from_rgb(np.arange(90) / fps, flat, fps, method="pos", name="clip.mkv")
+        analyse_raw(np.ones(300), 30.0, filtered=False, name="clip.mkv")
 
 
 def test_blocked_hr_series_equals_one_call():

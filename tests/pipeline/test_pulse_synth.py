@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from micropulse.pipeline.pulse import analyse_traces, analyse_video
+from micropulse.pipeline.pulse import analyse_face, analyse_video
 
 HRS = (50.0, 72.0, 95.0, 130.0)
 
@@ -23,7 +23,7 @@ def test_pos_and_chrom_track_hr_with_motion_and_illumination(synth_video, synth_
     video = synth_video(hr, True)
     traces = synth_traces(hr, True)
     assert traces.coverage == 1.0 and traces.lossy is False and traces.n_frames == video.n_frames
-    res = analyse_traces(traces, method=method)
+    res = analyse_face(traces, method=method)
     assert abs(res.hr_bpm - video.hr_bpm) <= 1.5, (
         f"{method} {res.hr_bpm:.2f} vs synthetic truth {video.hr_bpm}"
     )
@@ -34,7 +34,7 @@ def test_pos_and_chrom_track_hr_with_motion_and_illumination(synth_video, synth_
 def test_green_tracks_hr_on_still_videos(synth_video, synth_traces, hr):
     video = synth_video(hr, False)
     traces = synth_traces(hr, False)
-    res = analyse_traces(traces, method="green")
+    res = analyse_face(traces, method="green")
     assert traces.coverage == 1.0
     assert abs(res.hr_bpm - video.hr_bpm) <= 3.0, f"GREEN {res.hr_bpm:.2f} vs synthetic truth {video.hr_bpm}"
 
@@ -54,7 +54,7 @@ def test_analyse_video_end_to_end_writes_outputs(synth_video, tmp_path):
     assert series.shape[1] == 2 and series.shape[0] >= 5
     assert np.all(np.abs(series[:, 1] - video.hr_bpm) < 6.0)  # HR over time follows the truth (+-HRV)
     csv = np.loadtxt(tmp_path / f"{stem}.bvp.csv", delimiter=",", skiprows=1)
-    assert csv.shape == (600, 2) and np.allclose(np.diff(csv[:, 0]), 1 / 30.0, atol=1e-3)
+    assert csv.shape == (600, 3) and np.allclose(np.diff(csv[:, 0]), 1 / 30.0, atol=1e-3)
     png = (tmp_path / f"{stem}.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # the BVP follows the true pulse (skin darkens with blood volume: POS keeps the wave, maybe inverted)
@@ -66,12 +66,12 @@ def test_analyse_video_end_to_end_writes_outputs(synth_video, tmp_path):
 def test_low_hr_is_not_mistaken_for_its_harmonic(tmp_path):
     """Seed 3 at 50 bpm: POS's 1.6-s windows weaken the fundamental to the level of the 2nd harmonic;
     a second band-pass after POS used to tip the estimate to ~99 bpm (regression)."""
-    from micropulse.face import extract_traces
+    from micropulse.frontend import FrontEndSettings, read_regions
     from micropulse.synth import make_pulse_video
 
     video = make_pulse_video(
         tmp_path, seconds=20, hr_bpm=50.0, seed=3, motion=True, illumination=True, size=(192, 144)
     )
-    traces = extract_traces(video.video_path)
+    traces = read_regions(video.video_path, FrontEndSettings())
     for method in ("pos", "chrom"):
-        assert abs(analyse_traces(traces, method=method).hr_bpm - 50.0) <= 1.5, method
+        assert abs(analyse_face(traces, method=method).hr_bpm - 50.0) <= 1.5, method

@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "micropulse.cli.train",
     "micropulse.cli.spot",
     "micropulse.cli.weights",
+    "micropulse.cli.trust",
 )
 
 

@@ -6,20 +6,22 @@ from pathlib import Path
 
 import typer
 
+from micropulse.cli.registry_help import RegistryHelpCommand
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("evaluate")
+    @app.command("evaluate", cls=RegistryHelpCommand)
     def evaluate(
         dataset: str = typer.Option(
             ...,
             "--dataset",
-            help="Dataset loader: cohface, ibvp, mmpd, pure, scamps, ubfc-phys, ubfc-rppg, vipl-hr.",
+            help="Dataset loader: {datasets}.",
         ),
         root: Path = typer.Option(..., "--root", help="Dataset folder as distributed."),
-        method: str = typer.Option(None, "--method", help="Classic method (pos, chrom, green...)."),
-        model: str = typer.Option(None, "--model", help="Deep model name (needs the deep extra and torch)."),
+        method: str = typer.Option(None, "--method", help="Classic method ({methods})."),
+        model: str = typer.Option(None, "--model", help="Deep model ({models}; needs the deep extra, torch and --weights)."),
         weights: Path = typer.Option(None, "--weights", help="Weights file for --model."),
-        recipe: str = typer.Option("toolbox-2023", "--recipe", help="toolbox-2023, toolbox-2025 or rhythm."),
+        recipe: str = typer.Option("toolbox-2023", "--recipe", help="Evaluation recipe: {recipes}."),
         window: float = typer.Option(
             None, "--window", help="Evaluation window in seconds (default: whole video)."
         ),
@@ -30,7 +32,13 @@ def register(app: typer.Typer) -> None:
             None, "--ray-address", help="Existing Ray cluster (auto or host:port)."
         ),
         alignment: str = typer.Option("timestamps", "--alignment", help="timestamps or index (the papers')."),
-        face: str = typer.Option("mediapipe", "--face", help="Face backend."),
+        face: str = typer.Option("mediapipe", "--face", help="Face backend ({face-backends})."),
+        segment: str = typer.Option(
+            "whole", "--segment", help="Frames evaluated: whole (every frame, as published numbers) or longest face segment."
+        ),
+        crop: str = typer.Option(
+            None, "--crop", help="Override the weights' crop geometry ({crops}); default: the weights' own."
+        ),
         gt: str = typer.Option(
             "waveform", "--gt", help="waveform (HR from the label, like the papers) or device."
         ),
@@ -88,6 +96,8 @@ def register(app: typer.Typer) -> None:
             cache_dir=None if cache is None else str(cache.resolve()),
             protocol=protocol,
             part=part,
+            segment=segment,
+            crop=crop,
         )
         summary = run_evaluation(
             cfg,

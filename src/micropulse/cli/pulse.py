@@ -8,21 +8,25 @@ from pathlib import Path
 
 import typer
 
+from micropulse.cli.registry_help import RegistryHelpCommand
 from micropulse.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("pulse")
+    @app.command("pulse", cls=RegistryHelpCommand)
     def pulse(
-        video: Path | None = typer.Argument(None, help="Face video (lossless FFV1/PNG keep the pulse best)."),
-        method: str = typer.Option("pos", "--method", help="Classic rPPG method (pos, chrom, green, ...)."),
+        videos: list[str] | None = typer.Argument(
+            None,
+            help="Face video (lossless FFV1/PNG keep the pulse best); several files, folders or globs run as a batch.",
+        ),
+        method: str = typer.Option("pos", "--method", help="Classic rPPG method ({methods})."),
         band: tuple[float, float] | None = typer.Option(
             None, "--band", help="HR search band LO HI in Hz (default: the signal layer's band)."
         ),
         window: float | None = typer.Option(
             None, "--window", help="Window of the HR-over-time series in s (default 10)."
         ),
-        face: str = typer.Option("mediapipe", "--face", help="Face backend (mediapipe, haar)."),
+        face: str = typer.Option("mediapipe", "--face", help="Face backend ({face-backends})."),
         out: Path | None = typer.Option(
             None, "--out", help="Output folder (default: micropulse_out/ here; for --demo: in the cache dir)."
         ),
@@ -38,17 +42,45 @@ def register(app: typer.Typer) -> None:
             None, "--fps", help="Frame rate in Hz (required for a folder of frames; overrides a file's)."
         ),
         model: str | None = typer.Option(
-            None, "--model", help="Deep model instead of --method (physnet, rhythmformer, rhythmmamba)."
+            None, "--model", help="Deep model instead of --method ({models}); needs --weights."
         ),
         weights: Path | None = typer.Option(
             None, "--weights", help="Weights of --model (micropulse .pt, official .pth, open-rppg .h5)."
         ),
+        recipe: str | None = typer.Option(
+            None, "--recipe", help="HR by a named evaluation recipe, as `micropulse evaluate` computes it (default: micropulse's estimator)."
+        ),
+        segment: str = typer.Option(
+            "longest", "--segment", help="Frames analysed: the longest face segment, or the whole video (toolbox-style)."
+        ),
+        crop: str | None = typer.Option(
+            None, "--crop", help="Override the weights' crop geometry ({crops}); default: the weights' own."
+        ),
+        workers: int = typer.Option(1, "--workers", help="Batch: parallel worker processes."),
+        engine: str = typer.Option("local", "--engine", help="Batch: local (process pool) or ray."),
+        ray_address: str | None = typer.Option(
+            None, "--ray-address", help="Batch with --engine ray: an existing cluster (auto or host:port)."
+        ),
+        plots: bool = typer.Option(False, "--plots", help="Batch: also write a PNG per video."),
     ) -> None:
         """Measure the pulse in a face video: writes <stem>.bvp.csv, <stem>.json and <stem>.png."""
         from micropulse.io import VideoWarning
         from micropulse.pipeline.pulse import analyse_video, write_outputs
 
         truth = None
+        if weights is not None and model is None:
+            raise InputError("--weights needs --model (e.g. --model rhythmmamba --weights FILE)")
+        settings = {
+            "method": method, "band": band, "window_s": window, "face": face, "fps": fps, "model": model,
+            "weights": None if weights is None else str(Path(weights).resolve()), "recipe": recipe,
+            "segment": segment, "crop": crop,
+        }  # fmt: skip
+        if videos and _is_batch(videos):
+            if demo:
+                raise InputError("give either videos or --demo, not both")
+            _run_batch(videos, out, settings, workers, engine, ray_address, plots, as_json)
+            return
+        video = Path(videos[0]) if videos else None
         if demo:
             if video is not None:
                 raise InputError("give either a VIDEO or --demo, not both")
@@ -69,12 +101,7 @@ def register(app: typer.Typer) -> None:
         with warnings.catch_warnings():
             # io logs every VideoWarning already; do not print it twice with a source line
             warnings.simplefilter("ignore", VideoWarning)
-            if weights is not None and model is None:
-                raise InputError("--weights needs --model (e.g. --model rhythmmamba --weights FILE)")
-            result = analyse_video(
-                video, method=method, band=band, window_s=window, face=face, progress=not as_json, fps=fps,
-                model=model, weights=weights,
-            )  # fmt: skip
+            result = analyse_video(video, progress=not as_json, **settings)
         paths = write_outputs(result, out, plot=not no_plot)
         if as_json:
             payload = result.to_dict()
@@ -87,13 +114,52 @@ def register(app: typer.Typer) -> None:
         typer.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+def _is_batch(videos: list[str]) -> bool:
+    """Several inputs, a folder or a glob run as a batch; one file (or a folder of frames with --fps) alone."""
+    if len(videos) > 1:
+        return True
+    item = videos[0]
+    if any(c in item for c in "*?["):
+        return True
+    path = Path(item)
+    if not path.is_dir():
+        return False
+    from micropulse.pipeline.batch_task import expand_inputs
+
+    jobs = expand_inputs([path])  # a folder of frames is one video; a folder of videos is a batch
+    return not (len(jobs) == 1 and Path(jobs[0].path) == path)
+
+
+def _run_batch(videos, out, settings, workers, engine, ray_address, plots, as_json) -> None:  # noqa: ANN001
+    from micropulse.pipeline.batch import run_batch, summary_line
+
+    if out is None:
+        raise InputError("a batch needs --out DIR (results are written there as each video finishes)")
+    summary = run_batch(
+        videos, out, settings=settings, workers=workers, engine=engine, ray_address=ray_address, plots=plots,
+        progress=not as_json,
+    )  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2))
+    else:
+        typer.echo(summary_line(summary))
+    if summary.n_videos and summary.failed == summary.n_videos:
+        raise InputError(f"every one of the {summary.n_videos} videos failed; see {summary.failures_csv}")
+
+
 def _summary_text(result, truth: float | None) -> str:
     d = result.to_dict()
+    verdict = "" if d.get("hr_reliable", True) else f" — UNRELIABLE: {d.get('hr_reason') or 'poor signal'}"
+    snr, quality = d["snr_db"], d["quality"]
+    detail = [result.method.upper(), f"band {d['band_hz'][0]:g}-{d['band_hz'][1]:g} Hz"]
+    if d.get("recipe"):
+        detail.append(f"recipe {d['recipe']}")
+    if snr is not None:
+        detail.append(f"SNR {snr:.1f} dB")
+    if quality is not None:
+        detail.append(f"quality {quality:.2f}")
     lines = [
-        f"heart rate {d['hr_bpm']:.1f} bpm ({result.method.upper()}, band {d['band_hz'][0]:g}-"
-        f"{d['band_hz'][1]:g} Hz, SNR {d['snr_db']:.1f} dB, quality {d['quality']:.2f})"
-        if d["snr_db"] is not None and d["quality"] is not None
-        else f"heart rate {d['hr_bpm']:.1f} bpm ({result.method.upper()})",
+        f"heart rate {d['hr_bpm']:.1f} bpm ({', '.join(detail)}){verdict}",
         f"face in {100 * result.face_coverage:.0f}% of {result.n_frames} frames at {result.fps:.2f} fps"
         + ("; lossy input" if result.lossy_input else ""),
     ]

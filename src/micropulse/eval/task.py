@@ -1,9 +1,10 @@
 """One evaluation task: a dataset video in, a JSON-ready result out.
 
 :func:`run_video` is the unit of work shared by every engine (in-process, process pool, Ray): it
-reads one video's ground truth, predicts its BVP with a classic method (face traces) or a deep
-model (face crops), and scores both with the named recipe. It has no side effects; the driver
-writes the result (see :mod:`micropulse.eval.runner`).
+reads one video's ground truth, predicts its BVP through the one front end (:mod:`micropulse.frontend`,
+the same code ``micropulse pulse`` runs, so the numbers published here measure what ``pulse`` does) and
+scores it with the named recipe. It has no side effects; the driver writes the result
+(see :mod:`micropulse.eval.runner`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from micropulse.errors import InputError, MicropulseError, SignalError
+from micropulse.frontend import FrontEndSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ class EvalConfig:
         begin, end: fraction of subjects/videos to evaluate (toolbox BEGIN/END, natural order).
         protocol, part: instead of begin/end, a named protocol (:mod:`micropulse.datasets.splits`,
             e.g. ``rhythm-ubfc-intra``) and its part (``test``, ``train``, ``valid``).
-        cache_dir: crop cache for the deep path (:mod:`micropulse.datasets.cache`); None: no cache.
+        cache_dir: crop cache for the deep path (:mod:`micropulse.frontend.cache`); None: no cache.
+        segment: front-end segment rule: ``whole`` (default here: every frame is evaluated, as the
+            published toolbox numbers are) or ``longest`` (``micropulse pulse``'s default).
+        crop: explicit crop convention overriding the weights' own (None: the weights' geometry).
     """
 
     dataset: str
@@ -60,6 +65,12 @@ class EvalConfig:
     cache_dir: str | None = None
     protocol: str | None = None
     part: str = "test"
+    segment: str = "whole"
+    crop: str | None = None
+
+    def frontend(self) -> FrontEndSettings:
+        """The front-end settings of this evaluation (the same object ``micropulse pulse`` builds)."""
+        return FrontEndSettings(face=self.face, segment=self.segment, crop=self.crop)
 
     def __post_init__(self) -> None:
         if (self.method is None) == (self.model is None):
@@ -68,6 +79,7 @@ class EvalConfig:
             raise InputError(f"gt must be one of {GT_SOURCES}, got {self.gt!r}")
         if self.gt == "device" and self.window_s:
             raise InputError("the device HR is one number per video: use --gt device without --window")
+        self.frontend()  # validates segment and crop
         if not 0.0 <= self.begin < self.end <= 1.0:
             raise InputError(
                 f"split fractions must satisfy 0 <= begin < end <= 1, got {self.begin}, {self.end}"
@@ -94,53 +106,27 @@ def peak_rss_mb() -> float:
     return ru / (1024 * 1024) if sys.platform == "darwin" else ru / 1024
 
 
-def _classic_bvp(cfg: EvalConfig, sample) -> tuple[np.ndarray, float]:
+def predict_video(cfg: EvalConfig, entry_id: str, sample) -> np.ndarray:
+    """The front end's raw pulse wave of one dataset sample, at its frame times (NaN outside the segment)."""
     from micropulse.datasets.frames import open_sample_video
-    from micropulse.face import extract_traces
-    from micropulse.rppg.classic import apply_method
+    from micropulse.frontend import deep_from_face, load_model, raw_pulse, read_crops, weights_geometry
+    from micropulse.frontend.cache import CropStore, cached_crops
 
+    settings = cfg.frontend()
     video = open_sample_video(sample.video, sample.frame_times_s, sample.fps)
-    traces = extract_traces(video, backend=cfg.face)
-    rgb = traces.mean_rgb()
-    a, b = longest_run(np.isfinite(rgb).all(axis=1))
-    if b - a < 10:
-        raise SignalError(
-            f"no stretch of >= 10 frames with the face tracked (coverage {traces.coverage:.0%})"
-        )
-    bvp = np.full(rgb.shape[0], np.nan)  # frames outside the longest tracked stretch are not evaluated
-    bvp[a:b] = apply_method(cfg.method, rgb[a:b], sample.fps)[: b - a]
-    return bvp, float(traces.coverage)
-
-
-def longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """[start, stop) of the longest run of True in a 1-D boolean mask ((0, 0) when none)."""
-    padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    if edges.size == 0:
-        return 0, 0
-    starts, stops = edges[::2], edges[1::2]
-    k = int(np.argmax(stops - starts))
-    return int(starts[k]), int(stops[k])
-
-
-def _deep_bvp(cfg: EvalConfig, sample) -> tuple[np.ndarray, float]:
-    from micropulse.datasets.cache import CropCache, CropConfig, cached_crops
-    from micropulse.rppg.deep import create_model
-    from micropulse.rppg.deep.inference import predict_bvp
-
-    model = create_model(cfg.model, cfg.weights)
-    size = int(model.weights_info.input_size)
-    crop_cfg = CropConfig(size=size if size in (72, 128) else 128, backend=cfg.face)
-    if cfg.cache_dir is not None:
-        crops, coverage = cached_crops(CropCache(cfg.cache_dir, cfg.dataset, crop_cfg), sample)
+    if cfg.method is not None:
+        raw = raw_pulse(video, method=cfg.method, settings=settings)
     else:
-        from micropulse.datasets.frames import open_sample_video
-        from micropulse.face import extract_traces
-
-        video = open_sample_video(sample.video, sample.frame_times_s, sample.fps)
-        traces = extract_traces(video, backend=cfg.face, crops_size=crop_cfg.size, crop_scale=crop_cfg.scale)
-        crops, coverage = traces.crops, float(traces.coverage)
-    return predict_bvp(model, np.asarray(crops), sample.fps), coverage
+        net = load_model(cfg.model, cfg.weights)
+        geometry = settings.geometry_for(weights_geometry(net.weights_info))
+        size = int(net.weights_info.input_size)
+        if cfg.cache_dir is not None:
+            store = CropStore(cfg.cache_dir, cfg.dataset, settings, geometry, size)
+            face = cached_crops(store, entry_id, video)
+        else:
+            face = read_crops(video, settings, geometry, size)
+        raw = deep_from_face(face, net, settings)
+    return raw.on_frames(), raw.coverage
 
 
 def run_video(cfg: EvalConfig, entry) -> dict:
@@ -161,10 +147,11 @@ def run_video(cfg: EvalConfig, entry) -> dict:
         "predictor": cfg.predictor,
         "window_s": cfg.window_s,
         "gt": cfg.gt,
+        "segment": cfg.segment,
     }
     try:
         sample = get_dataset(cfg.dataset, cfg.root, cfg.alignment, entries=[entry]).load(entry.id)
-        bvp, coverage = _classic_bvp(cfg, sample) if cfg.method else _deep_bvp(cfg, sample)
+        bvp, coverage = predict_video(cfg, entry.id, sample)
         label, idx = sample.ppg_on_frames()
         keep = idx < bvp.size  # CHROM-style outputs are shorter than the video
         keep[keep] = np.isfinite(bvp[idx[keep]])  # frames without a tracked face

@@ -1,11 +1,10 @@
-"""Video in, pulse out: face regions -> RGB traces -> classic rPPG method -> HR, HRV, respiration.
+"""Video in, pulse out: the one front end -> raw pulse wave -> HR, HRV, respiration -> outputs.
 
 The chain, for one video::
 
-    open_video -> face.extract_traces (skin regions, per-frame mean RGB)
-      -> combine regions (the mean of the region means on each frame)
-      -> longest face segment (short gaps bridged) -> uniform time grid
-      -> rppg.classic.apply_method -> detrend (+ band-pass) -> signals.summarize
+    micropulse.frontend.raw_pulse (face tracking; skin-region colours for a classic method or face crops
+      cut by the weights' crop geometry for a deep model; one segment rule, one clock rule)
+      -> pulse_core.analyse_raw (detrend (+ band-pass) -> signals.summarize; a named recipe's HR if asked)
       -> PulseResult (+ CSV / JSON / PNG)
 
 Regions are combined *before* the method (the mean of the forehead and cheek means): one skin
@@ -18,20 +17,31 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from micropulse.errors import InputError, SignalError, VideoReadError
-from micropulse.pipeline.pulse_core import MIN_FACE_SECONDS, pulse_from_rgb
+from micropulse.errors import InputError, VideoReadError
+from micropulse.frontend import (
+    MIN_FACE_SECONDS,
+    FaceSignal,
+    FrontEndSettings,
+    RawPulse,
+    check_method,
+    classic_from_face,
+    raw_pulse,
+)
+from micropulse.pipeline.pulse_core import analyse_raw
 
 if TYPE_CHECKING:
-    from micropulse.face import FaceTraces
     from micropulse.signals import PulseSummary
 
 log = logging.getLogger(__name__)
+
+#: A heart rate measured with a face on fewer than this fraction of the frames is flagged unreliable.
+MIN_RELIABLE_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -71,10 +81,16 @@ class PulseResult:
     thumbnail: np.ndarray | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
     model_info: dict | None = None
+    recipe: str | None = None
+    recipe_hr_bpm: float | None = None
+    frontend: dict | None = None
+    bvp_raw: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def hr_bpm(self) -> float:
-        """Global heart rate, bpm."""
+        """Global heart rate, bpm: the named recipe's when one was asked for, else micropulse's estimator."""
+        if self.recipe_hr_bpm is not None:
+            return float(self.recipe_hr_bpm)
         return float(self.summary.hr.bpm)
 
     @property
@@ -94,9 +110,12 @@ class PulseResult:
         )
         return {
             "source": self.source,
-            "hr_bpm": s["hr_bpm"],
+            "hr_bpm": round(self.hr_bpm, 4) if self.recipe_hr_bpm is not None else s["hr_bpm"],
             "hr_confidence": s.get("hr_confidence"),
-            "hr_estimator": s.get("method"),
+            "hr_reliable": s.get("hr_reliable"),
+            "hr_reason": s.get("hr_reason"),
+            "hr_estimator": f"recipe:{self.recipe}" if self.recipe is not None else s.get("method"),
+            "recipe": self.recipe,
             "hr_series": hr_series,
             "hrv": s.get("hrv"),
             "respiration_bpm": s.get("respiration_bpm"),
@@ -112,6 +131,7 @@ class PulseResult:
             "lossy_input": self.lossy_input,
             "codec": self.codec,
             "warnings": list(self.warnings),
+            "frontend": self.frontend,
             **({"model": self.model_info} if self.model_info is not None else {}),
         }
 
@@ -133,53 +153,56 @@ def input_notes(lossy: bool | None, codec: str, coverage: float) -> list[str]:
     return notes
 
 
-def analyse_traces(
-    traces: FaceTraces,
-    method: str = "pos",
+def result_from_raw(
+    raw: RawPulse,
     band: tuple[float, float] | None = None,
     window_s: float | None = None,
-    min_seconds: float = MIN_FACE_SECONDS,
+    recipe: str | None = None,
+    extra_notes: tuple[str, ...] = (),
 ) -> PulseResult:
-    """Pulse from the skin traces of a video (:func:`micropulse.face.extract_traces`).
-
-    Regions are combined by the mean of the region means on each frame, then the longest face segment
-    is analysed (see :func:`pulse_from_rgb`). Arguments as in :func:`analyse_video`.
-    """
-    name = traces.source or "video"
-    times = np.asarray(traces.times_s, float)
-    rgb = traces.mean_rgb()
-    notes = input_notes(traces.lossy, traces.codec, traces.coverage)
-    _check_colour(rgb, method, name)
-    core = pulse_from_rgb(
-        times,
-        rgb,
-        traces.fps,
-        method=method,
-        band=band,
-        window_s=window_s,
-        min_seconds=min_seconds,
-        name=name,
-    )
-    notes.extend(core.notes)
-    i0, i1 = core.segment
+    """Summarise a front-end :class:`~micropulse.frontend.RawPulse` into a :class:`PulseResult`."""
+    face = raw.face
+    core = analyse_raw(raw.bvp, raw.fs, raw.filtered, band=band, window_s=window_s, recipe=recipe, name=face.source)
+    summary = core.summary
+    if face.coverage < MIN_RELIABLE_COVERAGE:
+        summary = replace(summary, hr=summary.hr.flag(f"face found on only {100 * face.coverage:.0f}% of the frames"))
+    notes = input_notes(face.lossy, face.codec, face.coverage) + list(extra_notes) + list(core.notes)
     for note in notes:
-        log.warning("%s: %s", name, note)
+        log.warning("%s: %s", face.source, note)
     return PulseResult(
-        source=name,
+        source=face.source,
         bvp=core.bvp,
-        times_s=core.times_s,
-        fs=core.fs,
-        summary=core.summary,
-        method=method.lower(),
-        face_coverage=float(traces.coverage),
-        segment_s=(float(times[i0]), float(times[i1 - 1])),
-        fps=float(traces.fps),
-        n_frames=int(traces.n_frames),
-        lossy_input=traces.lossy,
-        codec=traces.codec,
-        thumbnail=traces.thumbnail,
+        times_s=raw.times_s[: core.bvp.size],
+        fs=raw.fs,
+        summary=summary,
+        method=raw.predictor,
+        face_coverage=face.coverage,
+        segment_s=raw.segment_s,
+        fps=float(face.fps),
+        n_frames=int(face.n_frames),
+        lossy_input=face.lossy,
+        codec=face.codec,
+        thumbnail=face.thumbnail,
         warnings=tuple(notes),
+        model_info=raw.model_info,
+        recipe=recipe,
+        recipe_hr_bpm=core.recipe_hr_bpm,
+        frontend=raw.settings.to_dict(),
+        bvp_raw=raw.bvp,
     )
+
+
+def analyse_face(
+    face: FaceSignal,
+    method: str = "pos",
+    settings: FrontEndSettings | None = None,
+    band: tuple[float, float] | None = None,
+    window_s: float | None = None,
+    recipe: str | None = None,
+) -> PulseResult:
+    """Pulse from face data already read (:func:`micropulse.frontend.read_regions`), by a classic method."""
+    settings = settings if settings is not None else FrontEndSettings()
+    return result_from_raw(classic_from_face(face, method, settings), band=band, window_s=window_s, recipe=recipe)
 
 
 def analyse_video(
@@ -194,80 +217,88 @@ def analyse_video(
     fps: float | None = None,
     model: str | None = None,
     weights: str | Path | None = None,
+    recipe: str | None = None,
+    segment: str = "longest",
+    crop: str | None = None,
+    settings: FrontEndSettings | None = None,
+    plot: bool = True,
 ) -> PulseResult:
     """Measure the pulse in a face video.
 
     Args:
         path: the video file (any format OpenCV decodes; lossless FFV1/PNG keep the pulse best) or a
             folder of frames.
-        method: classic rPPG method (``micropulse.list_methods()``), e.g. "pos", "chrom", "green".
-        band: HR search band (low, high) in Hz; None = ``micropulse.signals.DEFAULT_BAND``.
+        method: classic rPPG method (``micropulse list methods``), e.g. "pos", "chrom", "green".
+        band: HR search band (low, high) in Hz; None = ``micropulse.signals.DEFAULT_BAND`` (or the recipe's).
         window_s: window of the HR-over-time series, seconds; None = ``pulse_core.HR_WINDOW_S`` (10 s).
-        face: face backend name (e.g. "mediapipe", "haar").
-        out_dir: if given, write ``<stem>.bvp.csv``, ``<stem>.json`` and ``<stem>.png`` there.
+        face: face backend name for the skin regions (``micropulse list face``).
+        out_dir: if given, write ``<stem>.bvp.csv``, ``<stem>.json`` and (``plot``) ``<stem>.png`` there.
         progress: draw a progress bar while decoding.
         min_seconds: shortest face segment accepted, seconds.
         fps: frame rate in Hz for a folder of frames (required there); for a file it overrides the
             container's rate and timestamps.
-        model: a deep model (``micropulse.rppg.deep.list_models()``, e.g. "rhythmmamba") instead of the
-            classic ``method``; its face crops and input normalisation follow the weights' metadata.
-        weights: the deep model's weights (micropulse .pt, official .pth, open-rppg .h5).
+        model: a deep model (``micropulse list models``) instead of the classic ``method``; its face crops
+            (geometry), frame rate and input normalisation follow the weights' metadata.
+        weights: the deep model's weights (micropulse .pt, official .pth, open-rppg .h5); required.
+        recipe: a named evaluation recipe (``micropulse list recipes``): the headline HR is the recipe's,
+            exactly as ``micropulse evaluate`` computes it; None = micropulse's own estimator.
+        segment: ``longest`` face segment (default) or the ``whole`` video (toolbox-style).
+        crop: an explicit crop convention overriding the weights' own (``toolbox``, ``openrppg``, ``micropulse``).
+        settings: the front-end settings as one object (overrides ``face``, ``min_seconds``, ``fps``,
+            ``segment`` and ``crop``).
+        plot: write the PNG with the outputs.
 
     Raises:
         VideoReadError: missing, unreadable or too short video (the message names the file).
         NoFaceError: no face in the whole video.
         SignalError: no usable pulse (face visible too briefly, grayscale video...).
-        UnknownNameError: unknown method or face backend (the message lists the known ones).
+        WeightsError: a deep model without (valid) weights.
+        UnknownNameError: unknown method, model, recipe or face backend (the message lists the known ones).
     """
-    if model is not None:
-        from micropulse.pipeline.pulse_deep import analyse_video_deep
-
-        result = analyse_video_deep(path, model, weights, band, window_s, face, progress, min_seconds, fps)
-        if out_dir is not None:
-            write_outputs(result, out_dir)
-        return result
-    from micropulse.face import FACE_BACKENDS, extract_traces, list_backends
-    from micropulse.io import open_video
-    from micropulse.rppg.classic import get_method
-
-    if get_method(method).info.needs_pixels:  # unknown names also fail here, before any decoding
-        raise InputError(
-            f"method {method!r} needs the skin pixels of every frame; the video pipeline gives it region "
-            "mean colours — use pos, chrom, green, ica, lgi, pbv, omit or pca"
-        )
-    list_backends()  # registers the backends
-    FACE_BACKENDS.get(face)
-    src = open_video(path, fps=fps)
-    try:
-        if src.fps and src.n_frames and src.n_frames / src.fps < min_seconds:
-            raise VideoReadError(
-                f"video is only {src.n_frames / src.fps:.2f} s long ({src.n_frames} frames at "
-                f"{src.fps:g} fps); at least {min_seconds:g} s are needed for a heart rate",
-                path,
-            )
-        traces = extract_traces(src, backend=face, progress=progress)
-    finally:
-        src.close()
-    result = analyse_traces(traces, method=method, band=band, window_s=window_s, min_seconds=min_seconds)
+    if settings is None:
+        settings = FrontEndSettings(face=face, min_seconds=min_seconds, fps=fps, segment=segment, crop=crop)
+    _check_names(method if model is None else None, recipe, settings.face)
+    _check_length(path, settings)
+    raw = raw_pulse(
+        path, method=None if model is not None else method, model=model, weights=weights, settings=settings,
+        progress=progress,
+    )  # fmt: skip
+    result = result_from_raw(raw, band=band, window_s=window_s, recipe=recipe)
     if out_dir is not None:
-        write_outputs(result, out_dir)
+        write_outputs(result, out_dir, plot=plot)
     return result
 
 
-def _check_colour(rgb: np.ndarray, method: str, name: str) -> None:
-    """A grayscale video has no colour for POS/CHROM/...; only GREEN (luminance) can run on it."""
-    ok = np.isfinite(rgb).all(axis=1)
-    if not ok.any():
+def _check_names(method: str | None, recipe: str | None, face: str) -> None:
+    """Unknown names (method, recipe, face backend) fail before any decoding, listing the known ones."""
+    from micropulse.face import FACE_BACKENDS, list_backends
+
+    if method is not None:
+        check_method(method)
+    if recipe is not None:
+        from micropulse.signals.recipes import get_recipe
+
+        get_recipe(recipe)
+    list_backends()  # registers the backends
+    FACE_BACKENDS.get(face)
+
+
+def _check_length(path: str | Path, settings: FrontEndSettings) -> None:
+    """A file shorter than the shortest usable face segment is refused before any face work."""
+    from micropulse.io import open_video
+
+    if not isinstance(path, (str, Path)):
         return
-    x = rgb[ok]
-    gray = np.allclose(x[:, 0], x[:, 1], atol=0.5) and np.allclose(x[:, 1], x[:, 2], atol=0.5)
-    if gray and method.lower() != "green":
-        raise SignalError(
-            f"{name}: the video is grayscale (no colour), so method {method!r} cannot separate the pulse; "
-            "use a colour video, or --method green for a luminance-only estimate"
-        )
-    if gray:
-        log.warning("%s: grayscale video; GREEN runs on luminance only, expect a weak pulse", name)
+    src = open_video(path, fps=settings.fps)
+    try:
+        if src.fps and src.n_frames and src.n_frames / src.fps < settings.min_seconds:
+            raise VideoReadError(
+                f"video is only {src.n_frames / src.fps:.2f} s long ({src.n_frames} frames at "
+                f"{src.fps:g} fps); at least {settings.min_seconds:g} s are needed for a heart rate",
+                path,
+            )
+    finally:
+        src.close()
 
 
 def output_paths(source: str | Path, out_dir: str | Path) -> dict[str, Path]:
@@ -278,12 +309,16 @@ def output_paths(source: str | Path, out_dir: str | Path) -> dict[str, Path]:
 
 
 def write_outputs(result: PulseResult, out_dir: str | Path, plot: bool = True) -> dict[str, Path]:
-    """Write ``<stem>.bvp.csv`` (time_s, bvp), ``<stem>.json`` and (``plot``) ``<stem>.png``."""
+    """Write ``<stem>.bvp.csv`` (time_s, bvp[, bvp_raw]), ``<stem>.json`` and (``plot``) ``<stem>.png``."""
     paths = output_paths(result.source, out_dir)
-    rows = "\n".join(f"{t:.4f},{b:.6g}" for t, b in zip(result.times_s, result.bvp, strict=True))
+    with_raw = result.bvp_raw is not None and len(result.bvp_raw) == len(result.bvp)
+    cols = (result.times_s, result.bvp, result.bvp_raw) if with_raw else (result.times_s, result.bvp)
+    header = "time_s,bvp,bvp_raw" if with_raw else "time_s,bvp"
+    formats = ("{:.4f}", "{:.6g}", "{:.9g}")  # time (s), post-processed BVP, raw predictor output
+    rows = "\n".join(",".join(f.format(v) for f, v in zip(formats, r)) for r in zip(*cols, strict=True))
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        paths["bvp"].write_text("time_s,bvp\n" + rows + "\n")
+        paths["bvp"].write_text(header + "\n" + rows + "\n")
         paths["json"].write_text(json.dumps(result.to_dict(), indent=2))
     except OSError as exc:
         raise InputError(

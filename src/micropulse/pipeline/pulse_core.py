@@ -1,8 +1,8 @@
-"""The pure core of the pulse pipeline: mean skin colour per frame -> pulse of the longest face segment.
+"""The pure core after the front end: a raw pulse wave -> post-processed BVP, HR, HR over time, HRV, respiration.
 
-No video, no face model: numpy arrays in, :class:`PulseCore` out (see :func:`pulse_from_rgb`), so the
-same steps serve files, cameras and dataset evaluation. :mod:`micropulse.pipeline.pulse` glues it to
-the face front-end and writes the outputs.
+No video, no face model: a :class:`micropulse.frontend.RawPulse` (or any raw wave with its rate) in,
+:class:`PulseCore` out (see :func:`analyse_raw`), so the same steps serve files, cameras, batches and the
+web server. :mod:`micropulse.pipeline.pulse` glues it to the front end and writes the outputs.
 """
 
 from __future__ import annotations
@@ -20,53 +20,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Shortest face segment (seconds) a heart rate is computed from.
-MIN_FACE_SECONDS = 2.0
-#: Gaps in the face track up to this long (seconds) are bridged by interpolation.
-MAX_GAP_S = 1.0
 #: Default window of the HR-over-time series, seconds (hop 1 s).
 HR_WINDOW_S = 10.0
 #: Windows of the HR series estimated per block (bounds the memory of long videos).
 SERIES_BLOCK = 60
-
-
-def face_segments(
-    valid: np.ndarray, times_s: np.ndarray, max_gap_s: float = MAX_GAP_S
-) -> list[tuple[int, int]]:
-    """Index ranges [start, stop) of face presence, gaps up to ``max_gap_s`` seconds bridged."""
-    idx = np.flatnonzero(np.asarray(valid, bool))
-    if idx.size == 0:
-        return []
-    t = np.asarray(times_s, float)[idx]
-    cuts = np.flatnonzero(np.diff(t) > max_gap_s + 1e-9)  # a cut after idx[cuts[k]]
-    starts = np.concatenate([[idx[0]], idx[cuts + 1]])
-    stops = np.concatenate([idx[cuts] + 1, [idx[-1] + 1]])
-    return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
-
-
-def uniform_traces(times_s: np.ndarray, rgb: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Put (T, 3) traces on a uniform time grid; NaN rows (short face gaps) are interpolated.
-
-    Container timestamps that follow ``index / fps`` within half a frame are taken as regular (Matroska
-    rounds them to milliseconds); otherwise (variable frame rate, dropped frames) the traces are
-    resampled to their mean rate with :func:`micropulse.signals.resample_uniform`.
-
-    Returns:
-        (times_s, rgb, fs): uniform times (seconds), (N, 3) colour, rate in Hz.
-    """
-    from micropulse.signals.resample import fill_gaps, resample_uniform
-
-    t = np.asarray(times_s, float)
-    n = t.size
-    regular = fps > 0 and np.max(np.abs(t - (t[0] + np.arange(n) / fps))) < 0.5 / fps
-    if regular:
-        out = np.column_stack([fill_gaps(rgb[:, c], fps, max_gap_s=MAX_GAP_S + 1.0 / fps) for c in range(3)])
-        return t[0] + np.arange(n) / fps, out, float(fps)
-    fs = (n - 1) / (t[-1] - t[0])
-    cols = [resample_uniform(t, rgb[:, c], fs=fs, max_gap_s=MAX_GAP_S + 1.0 / fs) for c in range(3)]
-    m = min(c[0].size for c in cols)
-    log.info("irregular frame times: traces resampled to a uniform %.3f Hz", fs)
-    return cols[0][0][:m], np.column_stack([c[1][:m] for c in cols]), float(fs)
 
 
 @dataclass(frozen=True)
@@ -81,6 +38,7 @@ class PulseCore:
         segment: (start, stop) frame indices of the analysed face segment.
         band_hz: HR search band used, Hz (narrowed from below for very short segments; see notes).
         notes: what the user should know about this analysis.
+        recipe_hr_bpm: the HR by a named evaluation recipe, when one was asked for.
     """
 
     bvp: np.ndarray
@@ -90,6 +48,7 @@ class PulseCore:
     segment: tuple[int, int]
     band_hz: tuple[float, float]
     notes: tuple[str, ...] = ()
+    recipe_hr_bpm: float | None = None
 
 
 def postprocess(bvp: np.ndarray, fs: float, band: tuple[float, float], filtered: bool) -> np.ndarray:
@@ -161,63 +120,6 @@ def _fit_band(band: tuple[float, float], n: int, fs: float) -> tuple[float, floa
     return lo, hi
 
 
-def pulse_from_rgb(
-    times_s: np.ndarray,
-    rgb: np.ndarray,
-    fps: float,
-    method: str = "pos",
-    band: tuple[float, float] | None = None,
-    window_s: float | None = None,
-    min_seconds: float = MIN_FACE_SECONDS,
-    name: str = "video",
-) -> PulseCore:
-    """Mean skin colour per frame (NaN where no face) -> pulse of the longest face segment.
-
-    Steps: longest face segment (gaps up to :data:`MAX_GAP_S` bridged) -> uniform time grid ->
-    classic method -> :func:`postprocess` (detrend; band-pass for unfiltered methods) ->
-    :func:`micropulse.signals.summarize`.
-
-    Args:
-        times_s: (T,) frame times, seconds.
-        rgb: (T, 3) mean skin colour per frame (NaN rows where the face is missing).
-        fps: nominal frame rate, Hz.
-        method: classic rPPG method name.
-        band: HR search band in Hz (None: ``micropulse.signals.DEFAULT_BAND``). For a segment shorter than two
-            cycles of the low edge, the low edge is raised (and a note says so).
-        window_s: window of the HR-over-time series, seconds (None: :data:`HR_WINDOW_S`).
-        min_seconds: shortest face segment accepted, seconds.
-        name: the video's name, for messages.
-
-    Raises:
-        SignalError: no face segment of ``min_seconds``; a degenerate signal (the message names ``name``).
-    """
-    from micropulse.rppg.classic import apply_method, get_method
-
-    valid = np.isfinite(rgb).all(axis=1)
-    segments = face_segments(valid, times_s)
-    if not segments:
-        raise SignalError(f"{name}: no frame with a usable face region")
-    start, stop = max(segments, key=lambda s: times_s[s[1] - 1] - times_s[s[0]])
-    t_seg = np.asarray(times_s[start:stop], float)
-    length_s = (t_seg[-1] - t_seg[0] + 1.0 / fps) if t_seg.size > 1 else 0.0
-    if length_s < min_seconds:
-        raise SignalError(
-            f"{name}: the face is visible for only {length_s:.2f} s in one stretch; "
-            f"at least {min_seconds:g} s are needed for a heart rate"
-        )
-    try:
-        t_u, rgb_u, fs = uniform_traces(t_seg, rgb[start:stop], fps)
-        hr_band, notes = _hr_band(band, t_u.size, fs)
-        bvp = np.asarray(apply_method(method, rgb_u, fs), dtype=np.float64).ravel()
-        t_bvp = t_u[: bvp.size]
-        bvp, summary = analyse_bvp(
-            bvp, fs, hr_band, window_s, filtered=get_method(method).info.band_hz is not None
-        )
-    except (SignalError, InputError) as exc:
-        raise type(exc)(f"{name}: {exc.message}") from None
-    return PulseCore(bvp, t_bvp, fs, summary, (start, stop), hr_band, tuple(notes))
-
-
 def _hr_band(band: tuple[float, float] | None, n: int, fs: float) -> tuple[tuple[float, float], list[str]]:
     """The HR band asked for (default: the signal layer's), narrowed when the signal is short."""
     from micropulse.signals import DEFAULT_BAND, check_band
@@ -245,19 +147,41 @@ def analyse_bvp(
     return bvp, replace(summarize(bvp, fs, band=hr_band, window_s=bvp.size / fs + 1.0), hr_series=series)
 
 
-def pulse_from_deep_bvp(
-    times_s: np.ndarray,
+def analyse_raw(
     bvp: np.ndarray,
     fs: float,
+    filtered: bool,
     band: tuple[float, float] | None = None,
     window_s: float | None = None,
+    recipe: str | None = None,
+    diff_normalized: bool = False,
     name: str = "video",
 ) -> PulseCore:
-    """A deep model's BVP of one face segment (uniformly sampled at ``fs`` Hz) -> the same analysis as the
-    classic path (the model's band-limited output is detrended and band-passed like an unfiltered method)."""
+    """A raw pulse wave (uniform at ``fs`` Hz) -> post-processed BVP and its summary.
+
+    Args:
+        bvp: the predictor's raw output. fs: its rate, Hz.
+        filtered: the predictor band-limits its output itself (POS, CHROM, ICA): no second band-pass.
+        band: HR search band in Hz (None: ``micropulse.signals.DEFAULT_BAND``, or the recipe's band). For a
+            signal shorter than two cycles of the low edge the low edge is raised (a note says so).
+        window_s: window of the HR-over-time series, seconds (None: :data:`HR_WINDOW_S`).
+        recipe: a named evaluation recipe (``micropulse list recipes``): the headline HR is then the
+            recipe's, computed exactly as ``micropulse evaluate`` computes it.
+        diff_normalized: the wave is a first difference (integrated by the recipe).
+        name: the video's name, for messages.
+    """
+    from micropulse.signals.recipes import get_recipe
+
+    rec = get_recipe(recipe) if recipe is not None else None
     try:
-        hr_band, notes = _hr_band(band, len(bvp), fs)
-        out, summary = analyse_bvp(np.asarray(bvp, np.float64), fs, hr_band, window_s, filtered=False)
+        x = np.asarray(bvp, np.float64)
+        if band is None and rec is not None:
+            band = rec.band_hz
+        hr_band, notes = _hr_band(band, x.size, fs)
+        out, summary = analyse_bvp(x, fs, hr_band, window_s, filtered=filtered)
+        recipe_hr = None
+        if rec is not None:
+            recipe_hr = rec.hr_bpm(rec.postprocess(x, fs, diff_normalized), fs)
     except (SignalError, InputError) as exc:
         raise type(exc)(f"{name}: {exc.message}") from None
-    return PulseCore(out, np.asarray(times_s, float), fs, summary, (0, len(out)), hr_band, tuple(notes))
+    return PulseCore(out, np.arange(out.size) / fs, fs, summary, (0, out.size), hr_band, tuple(notes), recipe_hr)
