@@ -47,10 +47,10 @@ def _current_rss_mb() -> float:
 def child_model(name: str, frames: int, size: int) -> dict:
     import torch
 
-    from micropulse.rppg.deep.registry import create_model
+    from micropulse.rppg.deep import create_model
 
     try:
-        model = create_model(name)
+        model = create_model(name, random_init=True)  # speed and memory only: weights do not matter
     except Exception as exc:  # another helper's model may be absent or broken: report, do not crash
         return {"model": name, "missing": f"{type(exc).__name__}: {exc}"}
     with torch.no_grad():

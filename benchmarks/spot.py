@@ -102,12 +102,12 @@ def save_random_checkpoint(path: Path) -> Path:
     import torch
 
     from micropulse.me.infer import DecodeSettings
-    from micropulse.me.models import create_me_model
+    from micropulse.me.models import build_model
 
     torch.manual_seed(0)
     meta = {"arch": "me-tst", "roi_set": "me-tst", "k": 50, "flow": "farneback", "target_fps": FPS,
             "decode": DecodeSettings().to_dict(), "training_data": "none: random init (benchmark)"}  # fmt: skip
-    torch.save({"state_dict": create_me_model("me-tst").state_dict(), "metadata": meta}, path)
+    torch.save({"state_dict": build_model("me-tst").state_dict(), "metadata": meta}, path)
     return path
 
 

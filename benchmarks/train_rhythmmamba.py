@@ -27,9 +27,9 @@ from pathlib import Path
 
 import torch
 
-from micropulse.rppg.deep.training import RppgTask
-from micropulse.train import build_task, fit, load_config
+from micropulse.train import create_task, fit, load_config
 from micropulse.train.loop import seed_everything
+from micropulse.train.rppg_task import RppgTask
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "rhythmmamba-synthetic.yaml"
@@ -46,7 +46,7 @@ def _hr_summary(metrics: dict) -> dict:
 def run(config: Path, epochs: int | None, threads: int, out_dir: str) -> dict:
     torch.set_num_threads(threads)
     cfg = load_config(config, {"epochs": epochs, "out_dir": out_dir, "resume": False, "device": "cpu"})
-    task = build_task(cfg.task, cfg.options)
+    task = create_task(cfg.task, cfg.options)
     if not isinstance(task, RppgTask):
         raise SystemExit(f"{config}: expected an rppg task, got {cfg.task!r}")
 

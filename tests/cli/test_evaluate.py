@@ -64,6 +64,7 @@ def _args(root: Path, out: Path) -> list[str]:
         "--out",
         str(out),
         "--no-progress",
+        "--json",
     ]
 
 

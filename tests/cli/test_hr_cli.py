@@ -32,7 +32,7 @@ def test_csv_with_ms_time_column_json_and_plot(tmp_path, capsys):
     f = tmp_path / "rec.csv"
     np.savetxt(f, np.c_[np.round((t + jitter) * 1000), x], delimiter=",", header="time,ppg", comments="")
     out, png = tmp_path / "o" / "r.json", tmp_path / "o" / "r.png"
-    assert main(["hr", str(f), "--json", str(out), "--plot", str(png)]) == 0
+    assert main(["hr", str(f), "--json-file", str(out), "--plot", str(png)]) == 0
     d = json.loads(out.read_text())
     _check_interface(d)
     assert abs(d["hr_bpm"] - 72.0) < 0.5 and d["method"] == "peaks" and d["column"] == "ppg"
@@ -46,7 +46,7 @@ def test_npy_with_fs_band_and_method(tmp_path):
     np.save(f, x)
     out = tmp_path / "x.json"
     assert (
-        main(["hr", str(f), "--fs", "30", "--band", "0.75,2.5", "--method", "welch", "--json", str(out)]) == 0
+        main(["hr", str(f), "--fs", "30", "--band", "0.75", "2.5", "--method", "welch", "--json-file", str(out)]) == 0
     )
     d = json.loads(out.read_text())
     assert d["band_hz"] == [0.75, 2.5] and d["method"] == "welch" and abs(d["hr_bpm"] - 110) < 0.5
@@ -66,7 +66,7 @@ def test_csv_time_column_in_seconds_and_explicit_unit(tmp_path):
         "s",
         "--column",
         "value",
-        "--json",
+        "--json-file",
         str(out),
     ]
     assert main(args) == 0
@@ -76,7 +76,7 @@ def test_csv_time_column_in_seconds_and_explicit_unit(tmp_path):
 def test_wfdb_record(ppg_dir, tmp_path):
     out = tmp_path / "w.json"
     assert (
-        main(["hr", str(ppg_dir / "wfdb" / "mixedsignals.hea"), "--column", "Pleth", "--json", str(out)]) == 0
+        main(["hr", str(ppg_dir / "wfdb" / "mixedsignals.hea"), "--column", "Pleth", "--json-file", str(out)]) == 0
     )
     d = json.loads(out.read_text())
     _check_interface(d)

@@ -19,7 +19,7 @@ def write(path, text):
 
 def test_score_single_table(tmp_path, capsys):
     pred = write(tmp_path / "p.csv", "video,hr_pred,hr_gt\na,70,72\nb,82,80\nc,95,90\nd,60,60\n")
-    assert main(["score", "--pred", str(pred), "--recipe", "rhythm"]) == 0
+    assert main(["score", "--pred", str(pred), "--recipe", "rhythm", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["recipe"] == "rhythm" and doc["level"] == "video" and doc["n_videos"] == 4
     assert doc["metrics"]["MAE"]["value"] == pytest.approx(2.25)
@@ -32,12 +32,12 @@ def test_score_join_windows_and_per_video(tmp_path, capsys):
     gt = write(tmp_path / "g.csv", "video,time_s,hr_gt\nb,10,100\nb,0,90\na,10,70\na,0,70\n")
     out = tmp_path / "m.json"
     plot = tmp_path / "ba.png"
-    assert main(["score", "--pred", str(pred), "--gt", str(gt), "--out", str(out), "--plot", str(plot)]) == 0
+    assert main(["score", "--pred", str(pred), "--gt", str(gt), "--json-file", str(out), "--plot", str(plot)]) == 0
     doc = json.loads(out.read_text())
     assert doc["level"] == "window" and doc["metrics"]["MAE"]["n"] == 4
     assert doc["metrics"]["MAE"]["value"] == pytest.approx(1.0) and plot.stat().st_size > 1000
     capsys.readouterr()
-    assert main(["score", "--pred", str(pred), "--gt", str(gt), "--per-video"]) == 0
+    assert main(["score", "--pred", str(pred), "--gt", str(gt), "--per-video", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     # per video: a -> pred 72 vs gt 70; b -> 95 vs 95
     assert doc["level"] == "video" and doc["metrics"]["MAE"]["n"] == 2

@@ -7,17 +7,24 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is part of the [deep] extra")
 
 from micropulse.errors import InputError, UnknownNameError  # noqa: E402
-from micropulse.me.models import create_me_model, list_me_models  # noqa: E402
+from micropulse.me import create_model, list_models  # noqa: E402
+
+
+def create_me_model(name: str):
+    return create_model(name, random_init=True)
 
 
 def n_params(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def test_registry_lists_both_models():
-    assert list_me_models() == ["me-tst", "me-tst+"]
+def test_registry_lists_both_models_and_accepts_the_plus_alias():
+    assert list_models() == ["me-tst", "me-tst+"]
     with pytest.raises(UnknownNameError, match="me-tst"):
         create_me_model("nope")
+    for name in ("me-tst+", "ME-TST+", "me-tst-plus"):
+        m = create_me_model(name)
+        assert type(m).__name__ == "METSTSlowFast" and m.weights_info.arch == "me-tst+"
 
 
 def test_metst_parameter_counts_match_official():

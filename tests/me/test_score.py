@@ -166,8 +166,9 @@ def test_raw_dataset_emotions_are_mapped() -> None:
 
 
 def test_spot_counts_zero_safe() -> None:
-    c = SpotCounts(0, 0, 0)
-    assert (c.precision, c.recall, c.f1) == (0.0, 0.0, 0.0)
+    c = SpotCounts(0, 0, 0)  # nothing to score: undefined, not 0 (issue 11 item 14)
+    assert (c.precision, c.recall, c.f1) == (None, None, None)
+    assert (SpotCounts(0, 0, 2).precision, SpotCounts(0, 3, 0).recall) == (0.0, 0.0)
 
 
 def test_bad_frames_raise_named_errors() -> None:

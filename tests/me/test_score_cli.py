@@ -40,7 +40,7 @@ def test_cli_writes_json(
 ) -> None:
     gt, pred = files
     out = tmp_path / "out" / "score.json"
-    rc = main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--json", str(out)])
+    rc = main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--json", "--json-file", str(out)])
     assert rc == 0
     d = json.loads(out.read_text())
     assert json.loads(capsys.readouterr().out) == d
@@ -60,7 +60,7 @@ def test_cli_writes_json(
 
 def test_cli_iou_option(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     gt, pred = files
-    assert main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--iou", "0.7"]) == 0
+    assert main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--iou", "0.7", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["spotting"]["by_type"]["me"]["tp"] == 0  # 16/26 < 0.7
     assert d["spotting"]["by_type"]["mae"]["tp"] == 1  # 71/91 >= 0.7
@@ -68,7 +68,7 @@ def test_cli_iou_option(files: tuple[Path, Path], capsys: pytest.CaptureFixture[
 
 def test_cli_classes_option(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     gt, pred = files
-    assert main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--classes", "negative,positive"]) == 0
+    assert main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--classes", "negative,positive", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["recognition"]["n"] == 1
     assert main(["megc-score", "--gt", str(gt), "--pred", str(pred), "--classes", "joy"]) == 2
     assert "joy" in capsys.readouterr().err

@@ -83,4 +83,4 @@ def test_to_dict_is_json_ready():
 
     est = estimate_hr(regular_ppg(70, 30.0, 20.0), 30.0)
     d = json.loads(json.dumps(est.to_dict()))
-    assert set(d) == {"bpm", "confidence", "method", "band_hz"}
+    assert set(d) == {"bpm", "confidence", "method", "band_hz", "reliable", "reason"}

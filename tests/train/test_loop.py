@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch", reason="torch is part of the [deep] extra")
 from torch.utils.data import TensorDataset  # noqa: E402
 
 from micropulse.errors import FileFormatError, InputError, UnknownNameError  # noqa: E402
-from micropulse.train import TASKS, Task, TrainSettings, build_task, fit, load_config  # noqa: E402
+from micropulse.train import TASKS, Task, TrainSettings, create_task, fit, load_config  # noqa: E402
 
 
 class Line(Task):
@@ -88,9 +88,9 @@ def test_bad_settings_and_tasks():
     with pytest.raises(InputError):
         TrainSettings(epochs=0)
     with pytest.raises(UnknownNameError, match="me-spot"):
-        build_task("nope", {})
+        create_task("nope", {})
     with pytest.raises(InputError, match="unknown option"):
-        build_task("me-spot", {"n_subjectz": 3})
+        create_task("me-spot", {"n_subjectz": 3})
     assert "me-spot" in TASKS and "rppg" in TASKS
 
 

@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - older typer
     from click import ClickException
 
 from micropulse import __version__
+from micropulse.cli.common import hide_flag_types
 from micropulse.errors import MicropulseError
 
 app = typer.Typer(
@@ -42,6 +43,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "micropulse.cli.spot",
     "micropulse.cli.weights",
     "micropulse.cli.trust",
+    "micropulse.cli.live",
+    "micropulse.cli.serve",
+    "micropulse.cli.list",
 )
 
 
@@ -70,6 +74,13 @@ def _root(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if verbose:  # also let OpenCV, FFmpeg and mediapipe log as they do by default (quiet otherwise)
+        from micropulse.io.native_logs import set_native_logs
+
+        set_native_logs(verbose=True)
+
+
+hide_flag_types()  # flags read as flags in --help (no "<bool>" column)
 
 
 for _mod in COMMAND_MODULES:

@@ -57,11 +57,18 @@ def register(app: typer.Typer) -> None:
             False, "--ba-sqrt2", help="Toolbox Bland-Altman limits (1.96*sqrt(2)*SD)."
         ),
         no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print a one-line JSON summary on stdout (the metrics table then goes to stderr)."
+        ),
     ) -> None:
         """Per-video HRs, metrics with standard errors (recipe named), Bland-Altman report."""
         import json
 
+        from micropulse.cli.common import out_dir, positive
         from micropulse.errors import InputError
+
+        positive(window, "--window")
+        out_dir(out, "--out")
         from micropulse.eval.runner import run_evaluation
         from micropulse.eval.task import EvalConfig
         from micropulse.signals.recipes import get_recipe
@@ -110,15 +117,25 @@ def register(app: typer.Typer) -> None:
         )
         m = summary.metrics.get("metrics", {})
         brief = {k: m[k]["value"] for k in m}
-        typer.echo(
-            json.dumps(
-                {
-                    "recipe": recipe,
-                    "out": str(out),
-                    "computed": summary.computed,
-                    "skipped": summary.skipped,
-                    "failed": len(summary.failed),
-                    "metrics": brief,
-                }
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "recipe": recipe,
+                        "out": str(out),
+                        "computed": summary.computed,
+                        "skipped": summary.skipped,
+                        "failed": len(summary.failed),
+                        "metrics": brief,
+                    }
+                )
             )
+        from micropulse.cli.tables import metrics_table, print_table
+
+        title = (
+            f"{dataset} · {summary.metrics.get('predictor', '')} · {summary.n_videos} videos "
+            f"({summary.computed} computed, {summary.skipped} reused, {len(summary.failed)} failed)"
         )
+        print_table(metrics_table(summary.metrics, title), err=as_json)  # stdout stays one JSON line
+        if not as_json:
+            typer.echo(f"outputs in {out}: per_video.csv, metrics.json, report.png")

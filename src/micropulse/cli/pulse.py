@@ -98,6 +98,7 @@ def register(app: typer.Typer) -> None:
         elif video is None:
             raise InputError("give a VIDEO to analyse, or --demo to run on a built-in synthetic video")
         out = out if out is not None else Path("micropulse_out")
+        _check_before_work(video, band, window, out)  # issue 11: bad flags and outputs fail before the work
         with warnings.catch_warnings():
             # io logs every VideoWarning already; do not print it twice with a source line
             warnings.simplefilter("ignore", VideoWarning)
@@ -112,6 +113,25 @@ def register(app: typer.Typer) -> None:
             return
         typer.echo(_summary_text(result, truth))
         typer.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _check_before_work(video: Path, band, window, out: Path) -> None:  # noqa: ANN001
+    """Flags and the output folder, checked in well under a second, before any frame is read."""
+    from micropulse.cli.common import out_dir, positive
+
+    if str(video).isdigit() and not video.exists():
+        raise InputError(
+            f"{video}: no such file; pulse reads video files. For a camera, use `micropulse live --camera {video}`"
+        )
+    if band is not None:
+        from micropulse.signals import check_hr_band
+
+        try:
+            check_hr_band(band, fs=1e9)  # the video's rate is checked later, against Nyquist
+        except InputError as exc:
+            raise InputError(f"--band: {exc}") from None
+    positive(window, "--window")
+    out_dir(out, "--out")
 
 
 def _is_batch(videos: list[str]) -> bool:

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import typer
 
+from micropulse.cli.registry_help import RegistryHelpCommand
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``spot`` command to ``app``."""
 
-    @app.command("spot")
+    @app.command("spot", cls=RegistryHelpCommand)
     def spot(
         video: Path = typer.Argument(..., help="Face video (any format OpenCV reads) or a folder of frames."),
         model: str | None = typer.Option(
-            None, "--model", help="me-tst or me-tst+ (default: the checkpoint's model, else me-tst)."
+            None, "--model", help="{me-models} (default: the checkpoint's model, else me-tst)."
         ),
         weights: Path | None = typer.Option(
             None,
@@ -25,7 +27,7 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = typer.Option(Path("micropulse_out"), "--out", help="Output folder."),
         decoder: str | None = typer.Option(
-            None, "--decoder", help="peak (ME-TST) or extensible (BoostingVRME); default: the checkpoint's."
+            None, "--decoder", help="Interval decoder: {decoders}; default: the checkpoint's."
         ),
         p: float | None = typer.Option(None, "--p", help="Threshold fraction p in [0, 1] (default 0.55)."),
         k_p: int | None = typer.Option(None, "--k-p", help="Decoder half-width in frames at ~30 fps."),
@@ -35,7 +37,7 @@ def register(app: typer.Typer) -> None:
             help="Emotion mode 0/1/2 (1 drops intervals voted neutral); default: checkpoint's.",
         ),
         flow: str | None = typer.Option(
-            None, "--flow", help="farneback (published) or dis (faster); default: the checkpoint's."
+            None, "--flow", help="Optical flow: {flows} (farneback is the published one); default: the checkpoint's."
         ),
         fps: float | None = typer.Option(None, "--fps", help="Frame rate (Hz) for a folder of frames."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -43,9 +45,11 @@ def register(app: typer.Typer) -> None:
         """Spot micro-expressions: writes <stem>.intervals.csv, <stem>.json and <stem>.png."""
         import warnings
 
+        from micropulse.cli.common import out_dir
         from micropulse.io import VideoWarning
         from micropulse.pipeline.spot import spot_video
 
+        out_dir(out, "--out")  # before any work: an unwritable folder is a one-line error now
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", VideoWarning)  # io logs them already
             result = spot_video(
@@ -69,9 +73,17 @@ def _summary(result) -> str:  # noqa: ANN001 - SpotResult, imported lazily
         f"({result.model.arch}, {result.decode['decoder']} decoder, face on {100 * result.face_coverage:.0f}% "
         f"of frames; weights: {result.model.weights})"
     ]
-    for iv in result.intervals:
+    segments = result.face_segments()
+    if result.face_coverage < 1.0 and segments:
+        spans = ", ".join(f"{s['onset_frame']}-{s['offset_frame']}" for s in segments)
+        lines.append(f"face tracked on frames {spans} only: no interval is reported outside them")
+    overlaps = {j for _, j in result.overlapping()}
+    for i, iv in enumerate(result.intervals):
         lines.append(
             f"  frames {iv.onset_frame}-{iv.offset_frame} (apex {iv.apex_frame}), "
             f"{iv.onset_s:.2f}-{iv.offset_s:.2f} s, {iv.emotion or '-'}, score {iv.score:.3f}"
+            + (" (overlaps an earlier interval)" if i in overlaps else "")
         )
+    if overlaps:
+        lines.append(f"note: {result.decode.get('overlaps', '')}; --decoder extensible removes overlaps by NMS")
     return "\n".join(lines)

@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Write a synthetic face video (lossless FFV1) whose pulse is known, with its truth files."""
+        from micropulse.cli.common import out_dir as check_out_dir
+
+        check_out_dir(out_dir, "OUT_DIR")  # before any frame is made
         if me:  # micro-/macro-expressions with known intervals (micropulse.synth.me_dataset)
             from micropulse.synth.me_dataset import make_me_video
 

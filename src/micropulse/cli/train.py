@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from micropulse.train import build_task, fit, load_config
+        from micropulse.train import create_task, fit, load_config
 
         overrides = {
             "out_dir": str(out) if out else None,
@@ -48,12 +48,15 @@ def register(app: typer.Typer) -> None:
         if no_resume:
             overrides["resume"] = False
         cfg = load_config(config, overrides)
+        from micropulse.cli.common import out_dir
+
+        out_dir(Path(cfg.settings.out_dir), "--out" if out else "train.out_dir")  # before any training
         console = Console(stderr=True)
         console.print(f"[bold]task[/] {cfg.task}  [bold]out[/] {cfg.settings.out_dir}")
         if loso:
             if cfg.task != "me-spot":
                 raise InputError(f"--loso is for the me-spot task, not {cfg.task!r}")
-            from micropulse.me.training import run_loso
+            from micropulse.train.me_task import run_loso
 
             pooled = run_loso(cfg.options, cfg.settings, show_progress=True)
             out_file = Path(cfg.settings.out_dir) / "metrics_loso.json"
@@ -61,7 +64,24 @@ def register(app: typer.Typer) -> None:
             console.print(f"pooled leave-one-subject-out metrics: {out_file}")
             typer.echo(json.dumps(pooled, indent=2, default=float))
             return
-        task = build_task(cfg.task, cfg.options)
-        result = fit(task, cfg.settings, show_progress=True)
+        task = create_task(cfg.task, cfg.options)
+        result = fit(task, cfg.settings, show_progress=True, on_epoch=_epoch_printer(console))
         console.print(f"model: {result.model_path}")
+        if result.loss_curve is not None:
+            console.print(f"loss curve: {result.loss_curve}")
         typer.echo(json.dumps(result.test_metrics, indent=2, default=float))
+
+
+def _epoch_printer(console):  # noqa: ANN001, ANN202 - rich Console, imported lazily
+    """A ``fit(on_epoch=...)`` callback printing one line per epoch (train and validation loss) on stderr,
+    above the progress bar."""
+
+    def show(row: dict, epochs: int) -> None:
+        val = row.get("val_loss")
+        console.print(
+            f"epoch {int(row['epoch'])}/{epochs}  loss {row['loss']:.4g}"
+            + ("" if val is None else f"  val_loss {val:.4g}")
+            + f"  ({row['seconds']:.1f} s)"
+        )
+
+    return show

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from micropulse.cli.registry_help import RegistryHelpCommand
+
 weights_app = typer.Typer(
     name="weights",
     help="Import published rPPG checkpoints (PyTorch .pth, open-rppg .h5) with their metadata.",
@@ -14,10 +16,10 @@ weights_app = typer.Typer(
 )
 
 
-@weights_app.command("import")
+@weights_app.command("import", cls=RegistryHelpCommand)
 def import_command(
     file: Path = typer.Argument(..., help="Checkpoint: official .pth/.pt, micropulse .pt, or open-rppg .h5."),
-    arch: str = typer.Option(..., "--arch", help="Model name (physnet, rhythmformer, rhythmmamba)."),
+    arch: str = typer.Option(..., "--arch", help="Model name ({models})."),
     out: Path = typer.Option(..., "--out", help="Output micropulse .pt file (state dict + metadata)."),
     training_set: str | None = typer.Option(
         None, "--training-set", help="Dataset the weights were trained on."
@@ -34,9 +36,17 @@ def import_command(
     published_metric: str | None = typer.Option(
         None, "--published-metric", help="A published number, with protocol."
     ),
+    crop: str | None = typer.Option(
+        None, "--crop", help="Crop convention the weights were trained on ({crops}); default: the one "
+        "the importer assigns to the file (shown by `weights info`)."
+    ),
 ) -> None:
-    """Load FILE into ARCH strictly, record its metadata, and save OUT.pt."""
+    """Load FILE into ARCH strictly, record its metadata (crop geometry included), and save OUT.pt."""
+    from micropulse.cli.common import out_file
+    from micropulse.face.geometry import get_convention
     from micropulse.rppg.deep.weights import import_weights
+
+    out_file(out, "--out")  # before the checkpoint is read
 
     info = import_weights(
         file,
@@ -49,16 +59,17 @@ def import_command(
         chunk_length=chunk_length,
         label_type=label_type,
         published_metric=published_metric,
+        crop=get_convention(crop) if crop else None,
     )
     typer.echo(json.dumps({"out": str(out), **info.to_dict()}, indent=2))
 
 
-@weights_app.command("info")
+@weights_app.command("info", cls=RegistryHelpCommand)
 def info_command(
     file: Path = typer.Argument(..., help="A weights file."),
-    arch: str = typer.Option(..., "--arch", help="Model name the file is for."),
+    arch: str = typer.Option(..., "--arch", help="Model name the file is for ({models})."),
 ) -> None:
-    """Print the metadata micropulse finds for a weights file (JSON)."""
+    """Print the metadata micropulse finds for a weights file (JSON), crop geometry included."""
     from micropulse.rppg.deep.weights import read_checkpoint
 
     _, info = read_checkpoint(file, arch)

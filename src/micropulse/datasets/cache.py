@@ -4,12 +4,12 @@ Layout: ``CACHE/{dataset}/{config_key}/{video_id}.npy`` (T x S x S x 3 uint8 RGB
 ``{video_id}.json`` (frame count, fps, coverage, the config). Both are written to temporary names
 and renamed, JSON last, so an interrupted run never leaves a half-written entry that looks
 finished. The key hashes every setting that changes the crops (spec §3.2: crop size 72 or 128,
-box scale 1.5, backend, alignment of the frames), so changing one never reuses stale crops.
+box scale, backend, alignment of the frames), so changing one never reuses stale crops.
 
-Crops are stored as uint8 (a 900 x 128 x 128 x 3 video is 44 MB, not the toolbox's float64 chunks
-of 63 MB per 160 frames, trap §9.15). DiffNormalized / Standardized (spec §3.3) are applied on load
-with the deep package's own transforms (:func:`micropulse.rppg.deep.transforms.normalise`), which
-needs torch (``pip install micropulse[deep]``).
+Crops are stored and returned as uint8 (a 900 x 128 x 128 x 3 video is 44 MB, not the toolbox's float64
+chunks of 63 MB per 160 frames, trap §9.15). Normalisation (DiffNormalized / Standardized, spec §3.3) is
+not the cache's business: it is bound to a model's weights and applied by the model side
+(``micropulse.rppg.deep.transform_for(weights_info)``), so the data layer holds no model code.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from micropulse.datasets.frames import open_sample_video
 from micropulse.errors import FileFormatError, InputError
+from micropulse.face.geometry import TOOLBOX_BOX_SCALE
 
 CROP_SIZES = (72, 128)
 
@@ -33,13 +35,13 @@ class CropConfig:
 
     Attributes:
         size: crop side in pixels (72 for PhysNet/DeepPhys..., 128 for RhythmFormer/Mamba).
-        scale: face box enlargement (LARGE_BOX_COEF, 1.5 in every shipped config).
+        scale: face box enlargement (the toolbox's LARGE_BOX_COEF, 1.5 in every shipped config).
         backend: face backend name.
         detect_every: frames between detector runs.
     """
 
     size: int = 128
-    scale: float = 1.5
+    scale: float = TOOLBOX_BOX_SCALE
     backend: str = "mediapipe"
     detect_every: int = 30
 
@@ -106,9 +108,8 @@ class CropCache:
         _atomic_bytes(meta, lambda f: f.write(json.dumps(doc, indent=1).encode()))
         return npy
 
-    def load(self, video_id: str, normalisation: str | None = None, mmap: bool = True) -> np.ndarray:
-        """The cached crops: uint8 as stored (``normalisation=None``, memory-mapped by default), or
-        float32 after ``"DiffNormalized"`` / ``"Standardized"`` (spec §3.3, whole-video statistics)."""
+    def load(self, video_id: str, mmap: bool = True) -> np.ndarray:
+        """The cached crops, uint8 ``(T, S, S, 3)`` as stored (memory-mapped by default)."""
         npy, meta = self.paths(video_id)
         if not self.has(video_id):
             raise FileFormatError(
@@ -118,11 +119,7 @@ class CropCache:
             crops = np.load(npy, mmap_mode="r" if mmap else None, allow_pickle=False)
         except (ValueError, OSError) as exc:
             raise FileFormatError(f"unreadable cached crops: {exc}; delete it to rebuild", npy) from None
-        if normalisation is None:
-            return crops
-        from micropulse.rppg.deep.transforms import normalise
-
-        return normalise(np.asarray(crops), normalisation)
+        return crops
 
     def info(self, video_id: str) -> dict:
         _, meta = self.paths(video_id)
@@ -138,7 +135,7 @@ def cached_crops(cache: CropCache, sample, progress: bool = False) -> tuple[np.n
     Returns ``(crops, face_coverage)``; crops are uint8 (T, S, S, 3), memory-mapped when cached.
     """
     if not cache.has(sample.id):
-        from micropulse.datasets.frames import open_sample_video
+        # the face stack (OpenCV, mediapipe) is loaded only when crops must be extracted
         from micropulse.face import extract_traces
 
         cfg = cache.config

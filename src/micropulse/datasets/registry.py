@@ -1,7 +1,7 @@
-"""The rPPG dataset registry: ``get_dataset("ubfc-rppg", root)`` and ``list_datasets()``.
+"""The rPPG dataset registry: ``list_datasets()``, ``create_dataset("ubfc-rppg", root)``.
 
-Loaders register themselves by name in ``datasets/rppg/*.py``; importing
-:mod:`micropulse.datasets.rppg` registers all of them.
+Loaders register themselves by name in ``datasets/rppg/*.py``; the ``micropulse.datasets`` package imports
+:mod:`micropulse.datasets.rppg`, which registers all of them (this module never imports its entries).
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ from micropulse.registry import Registry
 DATASETS: Registry[type] = Registry("rPPG dataset")
 
 
-def _load_all() -> None:
-    import micropulse.datasets.rppg  # noqa: F401  (registers every loader)
-
-
 def list_datasets() -> list[str]:
     """Names of the registered rPPG dataset loaders."""
-    _load_all()
     return DATASETS.names()
 
 
-def get_dataset(name: str, root: str | Path, alignment: str = "timestamps", entries: list | None = None):
+def create_dataset(name: str, root: str | Path, alignment: str = "timestamps", entries: list | None = None):
     """Open a raw dataset tree with its loader.
 
     Args:
@@ -32,5 +27,9 @@ def get_dataset(name: str, root: str | Path, alignment: str = "timestamps", entr
         alignment: ``"timestamps"`` (default) or ``"index"`` (the papers' index-space resampling).
         entries: entries from an earlier scan (skips scanning; used by worker processes).
     """
-    _load_all()
     return DATASETS.get(name)(root, alignment=alignment, entries=entries)
+
+
+def get_dataset(name: str, root: str | Path, alignment: str = "timestamps", entries: list | None = None):
+    """Deprecated alias of :func:`create_dataset` (kept for code written before the registry vocabulary)."""
+    return create_dataset(name, root, alignment=alignment, entries=entries)

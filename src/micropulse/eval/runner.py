@@ -25,7 +25,7 @@ import numpy as np
 
 from micropulse.datasets import get_dataset
 from micropulse.datasets.splits import get_protocol, split_fraction
-from micropulse.errors import InputError
+from micropulse.errors import InputError, MicropulseError
 from micropulse.eval.blandaltman import bland_altman, plot_report
 from micropulse.eval.metrics import compute_metrics
 from micropulse.eval.outputs import (
@@ -42,6 +42,18 @@ from micropulse.progress import progress
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
+#: Failures named in an error or warning message (all of them are in ``metrics.json``).
+FAILURES_SHOWN = 5
+
+
+class EvaluationError(MicropulseError):
+    """No video of the selection could be evaluated, so there are no metrics (failures in metrics.json)."""
+
+
+def _failure_list(failed: dict[str, str]) -> str:
+    shown = [f"{video}: {error}" for video, error in list(failed.items())[:FAILURES_SHOWN]]
+    more = len(failed) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -146,14 +158,22 @@ def run_evaluation(
         ray_address: an existing Ray cluster (``auto`` or ``host:port``); None starts a local one.
         show_progress: draw a progress bar over videos.
         bland_altman_sqrt2: the toolbox's sqrt(2) limits in the report plot.
+
+    Raises:
+        EvaluationError: every selected video failed (no metrics); ``metrics.json`` lists the failures.
+        Some failures only are a warning (logged), and ``metrics.json`` lists them.
+        InputError: bad settings (engine, workers, a window <= 0 s, an unwritable ``out_dir``).
     """
     if engine not in ENGINES:
         raise InputError(f"engine must be one of {ENGINES}, got {engine!r}")
     if workers < 1:
-        raise InputError(f"workers must be >= 1, got {workers}")
+        raise InputError(f"workers must be >= 1 (--workers), got {workers}")
+    if cfg.window_s is not None and not cfg.window_s > 0:
+        raise InputError(f"the evaluation window must be > 0 s (--window), got {cfg.window_s:g}")
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from micropulse.io.paths import check_output_dir
+
+    out = check_output_dir(out_dir, "evaluation outputs")  # before any video is read
     ds = get_dataset(cfg.dataset, cfg.root, cfg.alignment)
     if cfg.protocol is not None:
         entries = get_protocol(cfg.protocol).select(cfg.part, ds)
@@ -174,6 +194,17 @@ def run_evaluation(
             write_video_result(out, result)
             advance()
     metrics = aggregate(cfg, out, [e.id for e in entries], ds.report.to_dict(), bland_altman_sqrt2)
+    failed = metrics.get("failed", {})
+    if not metrics.get("metrics"):
+        raise EvaluationError(
+            f"no video could be evaluated ({len(failed)} of {len(entries)} failed), so there are no metrics: "
+            f"{_failure_list(failed)} (all failures: {out / 'metrics.json'})"
+        )
+    if failed:
+        log.warning(
+            "%d of %d videos failed and are left out of the metrics (listed in %s): %s",
+            len(failed), len(entries), out / "metrics.json", _failure_list(failed),
+        )  # fmt: skip
     return EvalSummary(
         out,
         len(entries),

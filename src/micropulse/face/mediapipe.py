@@ -28,7 +28,13 @@ N_MESH = 478
 def _quiet_native_stderr() -> Iterator[None]:
     """Silence the C++ log lines (``W0000 ...``, "Created TensorFlow Lite XNNPACK delegate") that mediapipe
     writes straight to file descriptor 2 when a graph is built and first run; Python-level errors still
-    propagate as exceptions. Used only around model creation and each model's first call."""
+    propagate as exceptions. Used only around model creation and each model's first call. Off after
+    ``micropulse --verbose`` (:func:`micropulse.io.native_logs.set_native_logs`)."""
+    from micropulse.io.native_logs import native_logs_quiet
+
+    if not native_logs_quiet():
+        yield
+        return
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured): nothing to silence
@@ -74,26 +80,36 @@ class MediapipeBackend(FaceBackend):
         self.crop_size = int(crop_size)
         self.crop_scale = float(crop_scale)
         self.min_confidence = float(min_confidence)
-        with _quiet_native_stderr():
-            self._short = sol.face_detection.FaceDetection(
-                model_selection=0, min_detection_confidence=min_confidence
-            )
         self._warm: set[int] = set()  # ids of models that already ran once (their start-up logs are done)
+        self._short = self._started(
+            lambda: sol.face_detection.FaceDetection(model_selection=0, min_detection_confidence=min_confidence)
+        )
         self._full = None
         self._mesh = None
         self._prefer_full = False
         self._misses = 0
 
+    def _started(self, make):  # noqa: ANN001, ANN202 - mediapipe objects
+        """``make()`` and a first frame, in ONE quiet stretch: a graph logs from its own threads while it
+        starts, after the constructor returned, and only a finished ``process()`` (which waits until the
+        graph is idle) proves the start-up logs are over. A black frame finds no face, so no state is kept;
+        calculators that run only on a face log on the first real frame, which :meth:`_run` keeps quiet."""
+        with _quiet_native_stderr():
+            model = make()
+            model.process(np.zeros((64, 64, 3), np.uint8))
+        return model
+
     def _mesh_model(self):  # noqa: ANN202
         if self._mesh is None:
-            with _quiet_native_stderr():
-                self._mesh = self._sol.face_mesh.FaceMesh(
+            self._mesh = self._started(
+                lambda: self._sol.face_mesh.FaceMesh(
                     static_image_mode=False,
                     max_num_faces=1,
                     refine_landmarks=True,
                     min_detection_confidence=self.min_confidence,
                     min_tracking_confidence=self.min_confidence,
                 )
+            )
         return self._mesh
 
     def _run(self, model, img: np.ndarray):  # noqa: ANN001, ANN202 - mediapipe objects
@@ -109,10 +125,11 @@ class MediapipeBackend(FaceBackend):
         if not full:
             return self._short
         if self._full is None:
-            with _quiet_native_stderr():
-                self._full = self._sol.face_detection.FaceDetection(
+            self._full = self._started(
+                lambda: self._sol.face_detection.FaceDetection(
                     model_selection=1, min_detection_confidence=self.min_confidence
                 )
+            )
         return self._full
 
     def detect(self, rgb: np.ndarray) -> list[FaceBox]:

@@ -39,7 +39,11 @@ class FileVideo(VideoSource):
         if not self.path.exists():
             raise VideoReadError("file not found", self.path)
         if self.path.is_dir():
-            raise VideoReadError("is a folder; give fps= to read it as a folder of frames", self.path)
+            raise VideoReadError(
+                "is a folder; give the frame rate (--fps on the command line, fps= in Python) to read it as a "
+                "folder of frames",
+                self.path,
+            )
         if self.path.stat().st_size == 0:
             raise VideoReadError("file is empty (0 bytes)", self.path)
         cap = self._open()
@@ -59,13 +63,16 @@ class FileVideo(VideoSource):
         self._use_pts = fps is None
         if fps is not None:
             if not _valid_fps(float(fps)):
-                raise InputError(f"fps must be a positive number of Hz, got {fps}", self.path)
+                raise InputError(
+                    f"the frame rate (--fps / fps=) must be a positive number of Hz, got {fps}", self.path
+                )
             self.fps = float(fps)
         elif _valid_fps(container_fps):
             self.fps = float(container_fps)
         else:
             raise VideoReadError(
-                f"the container has no usable frame rate ({container_fps}); pass fps= explicitly", self.path
+                f"the container has no usable frame rate ({container_fps}); give it (--fps on the command line, "
+                "fps= in Python)", self.path
             )
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.n_frames = int(count) if math.isfinite(count) and count > 0 else None

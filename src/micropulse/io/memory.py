@@ -18,13 +18,15 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", "
 
 def _check_fps(fps: float | None, what: str, path: Path | None = None) -> float:
     if fps is None:
-        raise InputError(f"{what} has no frame rate of its own: pass fps= (Hz)", path)
+        raise InputError(
+            f"{what} has no frame rate of its own: give it in Hz (--fps on the command line, fps= in Python)", path
+        )
     try:
         value = float(fps)
     except (TypeError, ValueError):
-        raise InputError(f"fps must be a number of Hz, got {fps!r}", path) from None
+        raise InputError(f"the frame rate (--fps / fps=) must be a number of Hz, got {fps!r}", path) from None
     if not (value > 0 and np.isfinite(value)):
-        raise InputError(f"fps must be a positive number of Hz, got {fps}", path)
+        raise InputError(f"the frame rate (--fps / fps=) must be a positive number of Hz, got {fps}", path)
     return value
 
 

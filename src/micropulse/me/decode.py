@@ -14,6 +14,8 @@ specs/micro-expressions.md §4, pure numpy (+ ``scipy.signal.find_peaks``):
 * :func:`megc_samm_intervals`: BoostingVRME's MEGC-2025 SAMM test-set variant (§4.3).
 * :func:`frame_labels` (synergy modes 0/1/2), :func:`vote_emotion` (majority vote per interval) and
   :func:`neutral_filter` (§4.4).
+* :func:`face_runs`, :func:`mask_no_face`, :func:`keep_in_face`: no interval where no face was tracked.
+* :data:`OVERLAP_RULES`: what each decoder does with overlapping intervals (what the official code does).
 """
 
 from __future__ import annotations
@@ -244,6 +246,65 @@ def megc_samm_intervals(
                 far_r,
             )
         out.append(SpottedInterval(start, end, q, float(sm[q])))
+    return out
+
+
+#: What each decoder does with overlapping intervals -- what the official code does (specs §4.2-4.3):
+#: ME-TST's peak decoder keeps them (``find_peaks(distance=k_p)`` lets peaks k_p..2k_p apart give
+#: overlapping ``[q - k_p, q + k_p]``; "No merging and no NMS in ME-TST", §4.2 step 6), BoostingVRME's
+#: extensible decoder removes them by its per-video NMS (§4.3 step 7). The README_MEGC merge rule is
+#: not in the code (§4.3), so no decoder merges. Published F1 numbers depend on this: changing it would
+#: make the decoders differ from the papers'.
+OVERLAP_RULES = {
+    "peak": "overlapping intervals kept, as in ME-TST (no merging, no NMS; specs §4.2 step 6)",
+    "extensible": "overlaps removed by per-video NMS (IoU < 0.2 and apexes > k_p apart; specs §4.3 step 7)",
+}
+
+
+def overlapping_pairs(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, i < j, of ``(onset, offset)`` spans (inclusive frames) sharing a frame."""
+    return [
+        (i, j)
+        for i, (a0, a1) in enumerate(spans)
+        for j, (b0, b1) in enumerate(spans[i + 1 :], start=i + 1)
+        if min(a1, b1) >= max(a0, b0)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Face presence: no interval where the face was lost
+
+
+def face_runs(face_found: np.ndarray) -> list[tuple[int, int]]:
+    """Stretches ``(first, last)`` (inclusive frames) where ``face_found`` is True, in order."""
+    m = np.asarray(face_found, dtype=bool).ravel()
+    if m.size == 0:
+        return []
+    edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def mask_no_face(scores: np.ndarray, face_found: np.ndarray) -> np.ndarray:
+    """Scores with the frames where no face was tracked set to 0 (the model saw no face there, so its
+    output there is no evidence of an expression, and must not set the video's threshold either)."""
+    s = np.asarray(scores, dtype=np.float64)
+    m = np.asarray(face_found, dtype=bool)
+    if m.shape != s.shape:
+        raise InputError(f"face mask has shape {m.shape}, scores have {s.shape}")
+    return np.where(m, s, 0.0)
+
+
+def keep_in_face(intervals: Sequence[SpottedInterval], face_found: np.ndarray) -> list[SpottedInterval]:
+    """Intervals restricted to the face-tracked stretches: one whose apex lies where no face was tracked is
+    dropped; the others are clipped to the stretch that holds their apex, so that no interval starts or
+    ends where the face was lost."""
+    runs = face_runs(face_found)
+    out = []
+    for iv in intervals:
+        run = next(((a, b) for a, b in runs if a <= iv.apex <= b), None)
+        if run is not None:
+            out.append(replace(iv, onset=max(iv.onset, run[0]), offset=min(iv.offset, run[1])))
     return out
 
 

@@ -73,6 +73,8 @@ class VideoMEFeatures:
     frame_skip: int
     face_coverage: float
     thumbnail: np.ndarray | None = None
+    #: per kept frame (the ~30 fps grid): True where the face was tracked; None for old cache files
+    face_found: np.ndarray | None = None
 
     @property
     def effective_fps(self) -> float:
@@ -96,6 +98,7 @@ def _tracked_frames(
                 state = tracker.update(frame.rgb)
                 lm = state.landmarks
                 stats["kept"] += 1
+                stats["mask"].append(lm is not None)
                 if lm is not None:
                     stats["found"] += 1
                     lm68 = landmarks_68(lm)
@@ -141,7 +144,7 @@ def extract_me_features(
         if cache_file.exists():
             return _load(cache_file)
     skip = cfg.skip_for(source.fps)
-    stats = {"kept": 0, "found": 0, "thumb": None}
+    stats = {"kept": 0, "found": 0, "thumb": None, "mask": []}
     fz = WindowFeaturizer(cfg.roi_set, flow=cfg.flow, track=cfg.track)
     windows = iter_windows(_tracked_frames(source, cfg, skip, stats, show_progress), cfg.k)
     with source:
@@ -157,7 +160,8 @@ def extract_me_features(
     vf = VideoFeatures(
         arr, np.asarray(starts, np.int64), cfg.k, tuple(R.channel_names(cfg.roi_set)), stats["kept"]
     )
-    out = VideoMEFeatures(vf, float(source.fps), skip, stats["found"] / max(stats["kept"], 1), stats["thumb"])
+    out = VideoMEFeatures(vf, float(source.fps), skip, stats["found"] / max(stats["kept"], 1), stats["thumb"],
+                          np.asarray(stats["mask"], dtype=bool))  # fmt: skip
     if cache_file is not None:
         _save(cache_file, out)
     return out
@@ -205,6 +209,7 @@ def _save(path: Path, f: VideoMEFeatures) -> None:
         channels=np.array(f.features.channels), n_frames=f.features.n_frames, fps=f.fps,
         frame_skip=f.frame_skip, coverage=f.face_coverage,
         thumbnail=f.thumbnail if f.thumbnail is not None else np.zeros((0, 0, 3), np.uint8),
+        face_found=f.face_found if f.face_found is not None else np.zeros(0, bool),
     )  # fmt: skip
     os.replace(tmp, path)
 
@@ -215,4 +220,5 @@ def _load(path: Path) -> VideoMEFeatures:
         z["windows"], z["starts"], int(z["k"]), tuple(str(c) for c in z["channels"]), int(z["n_frames"])
     )
     thumb = z["thumbnail"] if z["thumbnail"].size else None
-    return VideoMEFeatures(vf, float(z["fps"]), int(z["frame_skip"]), float(z["coverage"]), thumb)
+    found = z["face_found"].astype(bool) if "face_found" in z.files and z["face_found"].size else None
+    return VideoMEFeatures(vf, float(z["fps"]), int(z["frame_skip"]), float(z["coverage"]), thumb, found)

@@ -73,6 +73,11 @@ def create_flow(name: str = "farneback") -> FlowFn:
     return FLOW_BACKENDS.get(name)()
 
 
+def list_flows() -> list[str]:
+    """Names of the registered optical-flow backends."""
+    return FLOW_BACKENDS.names()
+
+
 def top_p_mean(flow: np.ndarray, p: float) -> np.ndarray:
     """Mean (dx, dy) over the fraction ``p`` of pixels with the largest flow magnitude (§1.4).
 

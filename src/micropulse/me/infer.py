@@ -1,15 +1,47 @@
 """Model outputs per window -> per-video score and intervals with emotions (specs §4), shared by
-training evaluation and ``micropulse spot``."""
+training evaluation and ``micropulse spot``. numpy only: running the network is
+:func:`micropulse.me.models.inference.window_outputs`.
+
+Decoders are a registry (``list_decoders()``): ``peak`` (MEAN / ME-TST, §4.2) and ``extensible``
+(BoostingVRME, §4.3), each ``(scores, k_p, p) -> intervals``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
-import torch
 
-from micropulse.errors import InputError
 from micropulse.me import decode as D
+from micropulse.registry import Registry
+
+Decoder = Callable[[np.ndarray, int, float], list[D.SpottedInterval]]
+
+DECODERS: Registry[Decoder] = Registry("micro-expression decoder")
+
+
+@DECODERS.register("peak")
+def _peak(scores: np.ndarray, k_p: int, p: float) -> list[D.SpottedInterval]:
+    """MEAN / ME-TST peak decoder (§4.2), intervals clipped to the video."""
+    return D.peak_intervals(scores, k_p, p=p, clip=True)
+
+
+@DECODERS.register("extensible")
+def _extensible(scores: np.ndarray, k_p: int, p: float) -> list[D.SpottedInterval]:
+    """BoostingVRME's extensible-interval decoder (§4.3)."""
+    return D.extensible_intervals(scores, k_p, p=p)
+
+
+def list_decoders() -> list[str]:
+    """Names of the registered interval decoders."""
+    return DECODERS.names()
+
+
+def get_decoder(name: str) -> Decoder:
+    """The decoder registered as ``name`` (UnknownNameError lists the known ones)."""
+    return DECODERS.get(name)
 
 
 @dataclass(frozen=True)
@@ -35,22 +67,13 @@ class DecodeSettings:
         return asdict(self)
 
 
-@torch.no_grad()
-def window_outputs(
-    model: torch.nn.Module, windows: np.ndarray, batch_size: int = 256
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run a model on (W, C, k) windows -> spot scores (W, k) and recognition logits (W, k, 5)."""
-    model.eval()
-    device = next(model.parameters()).device
-    spots, logits = [], []
-    x = torch.as_tensor(np.ascontiguousarray(windows), dtype=torch.float32)
-    for i in range(0, len(x), batch_size):
-        s, r = model(x[i : i + batch_size].to(device))
-        spots.append(s.cpu().numpy())
-        logits.append(r.cpu().numpy())
-    if not spots:
-        return np.zeros((0, windows.shape[-1])), np.zeros((0, windows.shape[-1], 5))
-    return np.concatenate(spots), np.concatenate(logits)
+def window_outputs(model: Any, windows: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Deprecated alias of :func:`micropulse.me.models.inference.window_outputs` (kept for callers written
+    before the network code moved beside the models)."""
+    # torch is an optional dependency (extra ``deep``): the model-side module is imported when a model runs
+    from micropulse.me.models.inference import window_outputs as run
+
+    return run(model, windows, batch_size)
 
 
 def decode_video(
@@ -64,12 +87,7 @@ def decode_video(
         return np.zeros(0), []
     scores = D.stitch_windows(spot_windows)
     labels = D.frame_labels(D.stitch_windows(logit_windows), synergy=settings.synergy)
-    if settings.decoder == "peak":
-        found = D.peak_intervals(scores, settings.k_p, p=settings.p, clip=True)
-    elif settings.decoder == "extensible":
-        found = D.extensible_intervals(scores, settings.k_p, p=settings.p)
-    else:
-        raise InputError(f"unknown decoder {settings.decoder!r}; known: peak, extensible")
+    found = get_decoder(settings.decoder)(scores, settings.k_p, settings.p)
     if settings.min_peak > 0:
         found = [iv for iv in found if iv.score >= settings.min_peak]
     found = D.assign_emotions(found, labels)

@@ -83,22 +83,38 @@ def match_intervals(pred: np.ndarray, gt: np.ndarray, *, iou: float = DEFAULT_IO
 
 @dataclass(frozen=True)
 class SpotCounts:
-    """Pooled spotting counts with precision, recall and F1 (0 where undefined)."""
+    """Pooled spotting counts with precision, recall and F1.
+
+    With nothing to score (no GT and no prediction: tp = fp = fn = 0) the three are ``None`` (null in
+    JSON): there was nothing to find and nothing was claimed, which is neither a perfect nor a zero score.
+    Otherwise a 0/0 ratio is 0, as in the reference scorer (no prediction: precision 0; no GT: recall 0).
+    """
 
     tp: int
     fp: int
     fn: int
 
     @property
-    def precision(self) -> float:
+    def empty(self) -> bool:
+        """No GT and no prediction: the scores are undefined."""
+        return self.tp + self.fp + self.fn == 0
+
+    @property
+    def precision(self) -> float | None:
+        if self.empty:
+            return None
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
 
     @property
-    def recall(self) -> float:
+    def recall(self) -> float | None:
+        if self.empty:
+            return None
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
 
     @property
-    def f1(self) -> float:
+    def f1(self) -> float | None:
+        if self.empty:
+            return None
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
@@ -265,7 +281,8 @@ def megc_score(
                         pred_emotions.append(pe if isinstance(pe, str) else None)
     overall = counts["me"] + counts["mae"]
     rec = recognition_score(gt_emotions, pred_emotions, classes=classes) if with_emotion else None
-    strs = None if rec is None else counts["me"].f1 * rec.f1
+    me_f1 = counts["me"].f1
+    strs = None if rec is None or me_f1 is None else me_f1 * rec.f1
     return MEGCScore(spotting=overall, by_type=counts, recognition=rec, strs=strs, iou=iou)
 
 

@@ -68,6 +68,8 @@ class SpotResult:
         n_frames: frames kept on the grid.
         model: model, weights and feature settings. decode: the decoding settings used.
         thumbnail: face crop (RGB uint8) of the first tracked frame, or None.
+        face_found: per point of the score curve, True where the face was tracked (None: not known).
+            Scores are 0 where it was not, and no interval starts or ends there.
     """
 
     video: str
@@ -84,10 +86,28 @@ class SpotResult:
     model: SpotModelInfo
     decode: dict[str, Any]
     thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+    face_found: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def synthetic_weights(self) -> bool:
         return self.model.weights == BUILTIN_LABEL
+
+    def face_segments(self) -> list[dict[str, Any]]:
+        """The stretches of the score curve where the face was tracked, in source frames and seconds."""
+        from micropulse.me.decode import face_runs
+
+        found = np.ones(len(self.frames), bool) if self.face_found is None else self.face_found
+        return [
+            {"onset_frame": int(self.frames[a]), "offset_frame": int(self.frames[b]),
+             "onset_s": round(float(self.times[a]), 4), "offset_s": round(float(self.times[b]), 4)}
+            for a, b in face_runs(found)
+        ]  # fmt: skip
+
+    def overlapping(self) -> list[tuple[int, int]]:
+        """Index pairs of intervals that share frames (the peak decoder keeps them, as ME-TST does)."""
+        from micropulse.me.decode import overlapping_pairs
+
+        return overlapping_pairs([(iv.onset_frame, iv.offset_frame) for iv in self.intervals])
 
     def to_dict(self, include_curve: bool = True) -> dict[str, Any]:
         """JSON-ready summary (the curve as lists unless ``include_curve`` is False)."""
@@ -101,6 +121,8 @@ class SpotResult:
             "n_frames_analysed": self.n_frames,
             "duration_s": self.n_frames * self.frame_skip / self.fps,
             "face_coverage": self.face_coverage,
+            "face_segments": self.face_segments(),
+            "overlapping_intervals": [list(pair) for pair in self.overlapping()],
             "threshold": self.threshold,
             "weights": self.model.weights,
             "model": self.model.to_dict(),
@@ -117,24 +139,30 @@ class SpotResult:
                 "time_s": np.round(self.times, 4).tolist(),
                 "score": np.round(self.scores, 5).tolist(),
             }
+            if self.face_found is not None:
+                out["curve"]["face_found"] = [bool(v) for v in self.face_found]
         return out
 
 
+def _check_decode_values(p: float | None, k_p: int | None, synergy: int | None) -> None:
+    """Refuse bad decoding values (None = not given); run before any video is opened or model loaded."""
+    if p is not None and not 0.0 <= p <= 1.0:
+        raise InputError(f"threshold fraction p (--p) must lie in [0, 1], got {p}")
+    if k_p is not None and k_p < 1:
+        raise InputError(f"k_p (--k-p) must be >= 1 frame, got {k_p}")
+    if synergy is not None and synergy not in (0, 1, 2):
+        raise InputError(f"synergy (--synergy) must be 0, 1 or 2, got {synergy}")
+
+
 def _decode_settings(info: SpotModelInfo, decoder, p, k_p, synergy):  # noqa: ANN001, ANN202
-    from micropulse.me.infer import DecodeSettings
+    from micropulse.me.infer import DecodeSettings, get_decoder
 
     known = {f.name for f in fields(DecodeSettings)}
     base = DecodeSettings(**{k: v for k, v in info.decode.items() if k in known})
     overrides = {"decoder": decoder, "p": p, "k_p": k_p, "synergy": synergy}
     s = replace(base, **{k: v for k, v in overrides.items() if v is not None})
-    if s.decoder not in ("peak", "extensible"):
-        raise InputError(f"unknown decoder {s.decoder!r}; known: peak, extensible")
-    if not 0.0 <= s.p <= 1.0:
-        raise InputError(f"threshold fraction p must lie in [0, 1], got {s.p}")
-    if s.k_p < 1:
-        raise InputError(f"k_p must be >= 1 frame, got {s.k_p}")
-    if s.synergy not in (0, 1, 2):
-        raise InputError(f"synergy must be 0, 1 or 2, got {s.synergy}")
+    get_decoder(s.decoder)  # an unknown name lists the known ones
+    _check_decode_values(s.p, s.k_p, s.synergy)
     return s
 
 
@@ -173,15 +201,29 @@ def spot_video(
 
     Raises:
         NoFaceError: no face on any frame. VideoReadError: missing / undecodable file.
-        WeightsError: weights absent or not matching the model. InputError: bad settings, video too short.
+        WeightsError: weights absent or not matching the model. InputError: bad settings, video too short,
+        an ``out_dir`` that cannot be written. Options, ``out_dir`` and the file are checked before the model
+        loads and before any frame is analysed.
     """
+    # Cheap checks first: bad options, an unwritable output folder and a missing / empty / unreadable
+    # video fail in well under a second, before the heavy imports, the model and the video analysis.
+    _check_decode_values(p, k_p, synergy)
+    if out_dir is not None:
+        from micropulse.io.paths import check_output_dir
+
+        check_output_dir(out_dir, "spot outputs")
     from micropulse.io import open_video
+
+    source = open_video(path, fps=fps)
     from micropulse.me import decode as D
     from micropulse.me.extract import FeatureConfig, extract_me_features
     from micropulse.me.infer import decode_video, window_outputs
     from micropulse.pipeline.spot_weights import load_spot_model
 
-    source = open_video(path, fps=fps)  # a missing / unreadable file fails here, before the model loads
+    if decoder is not None:
+        from micropulse.me.infer import get_decoder
+
+        get_decoder(decoder)  # before the model loads
     net, info = load_spot_model(model, weights)
     settings = _decode_settings(info, decoder, p, k_p, synergy)
     use_flow = flow or info.flow
@@ -201,7 +243,16 @@ def spot_video(
         )
     with _torch_threads(1):
         spot_w, logit_w = window_outputs(net, vf.windows)
+    face = None
+    if feats.face_found is not None:
+        # Where no face was tracked the model saw no face: its score there is zeroed before decoding (so it
+        # neither makes peaks nor sets the threshold), and intervals are kept inside the face stretches.
+        idx = np.asarray(vf.starts)[:, None] + np.arange(vf.k)[None, :]
+        spot_w = D.mask_no_face(spot_w, feats.face_found[idx])
     scores, found = decode_video(spot_w, logit_w, settings)
+    if feats.face_found is not None:
+        face = feats.face_found[: len(scores)]
+        found = D.keep_in_face(found, face)
     smoothed = D.smooth_scores(scores, settings.k_p)
     threshold = max(D.peak_threshold(smoothed, settings.p), settings.min_peak)
     skip, src_fps = feats.frame_skip, feats.fps
@@ -220,8 +271,9 @@ def spot_video(
         face_coverage=float(feats.face_coverage),
         n_frames=int(vf.n_frames),
         model=replace(info, flow=use_flow),
-        decode=settings.to_dict(),
+        decode=settings.to_dict() | {"overlaps": D.OVERLAP_RULES.get(settings.decoder, "")},
         thumbnail=feats.thumbnail,
+        face_found=face,
     )
     if out_dir is not None:
         write_spot_outputs(result, out_dir, label)

@@ -40,9 +40,14 @@ def plot_spot(result: SpotResult, path: str | Path) -> Path:
     )
     ax.axhline(result.threshold, color="tab:red", ls="--", lw=1.0, label=f"threshold {result.threshold:.3f}")
     top = max(1.0, float(result.scores.max(initial=0.0)))
+    step = result.frame_skip / result.fps
+    lost = _no_face_spans(result)
+    for k, (a, b) in enumerate(lost):  # where the face was lost: no score, no interval
+        ax.axvspan(a, b + step, facecolor="0.85", edgecolor="0.6", hatch="//", lw=0,
+                   label="face lost" if k == 0 else None)  # fmt: skip
     for iv in result.intervals:
         colour = EMOTION_COLOURS.get(iv.emotion or "", "tab:cyan")
-        end = iv.offset_s + result.frame_skip / result.fps
+        end = iv.offset_s + step
         ax.axvspan(iv.onset_s, end, color=colour, alpha=0.25, lw=0)
         ax.text((iv.onset_s + end) / 2, top * 0.97, iv.emotion or "?", ha="center", va="top", fontsize=8,
                 color=colour, rotation=90)  # fmt: skip
@@ -51,6 +56,8 @@ def plot_spot(result: SpotResult, path: str | Path) -> Path:
     ax.set_xlabel("time (s)")
     ax.set_ylabel("spotting score")
     title = f"{Path(result.video).name}: {len(result.intervals)} interval(s), {result.model.arch}"
+    if lost:
+        title += f", face on {100 * result.face_coverage:.0f}% of frames"
     if result.synthetic_weights:
         title += " (weights trained on synthetic data)"
     ax.set_title(title, fontsize=10)
@@ -60,3 +67,12 @@ def plot_spot(result: SpotResult, path: str | Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _no_face_spans(result: SpotResult) -> list[tuple[float, float]]:
+    """(start, end) times in seconds of the score curve's stretches without a tracked face."""
+    if result.face_found is None:
+        return []
+    from micropulse.me.decode import face_runs
+
+    return [(float(result.times[a]), float(result.times[b])) for a, b in face_runs(~result.face_found)]

@@ -7,7 +7,15 @@ Welch and a 2nd-harmonic guard; see :mod:`micropulse.signals.recipes` for why.
 
 from micropulse.signals.beats import detect_beats, reject_artefacts
 from micropulse.signals.filters import bandpass, check_band, check_fs, detrend
-from micropulse.signals.hr import DEFAULT_BAND, estimate_hr, hr_series, list_hr_methods
+from micropulse.signals.hr import (
+    DEFAULT_BAND,
+    PHYSIOLOGICAL_BAND,
+    check_hr_band,
+    estimate_hr,
+    hr_series,
+    hr_spectrum,
+    list_hr_methods,
+)
 from micropulse.signals.hrv import hrv, hrv_from_beats
 from micropulse.signals.quality import quality_index, snr_db
 from micropulse.signals.recipes import Recipe, get_recipe, list_recipes, macc
@@ -20,6 +28,7 @@ quality = quality_index
 
 __all__ = [
     "DEFAULT_BAND",
+    "PHYSIOLOGICAL_BAND",
     "HRV",
     "Beats",
     "HRSeries",
@@ -29,12 +38,14 @@ __all__ = [
     "bandpass",
     "check_band",
     "check_fs",
+    "check_hr_band",
     "detect_beats",
     "detrend",
     "estimate_hr",
     "fill_gaps",
     "get_recipe",
     "hr_series",
+    "hr_spectrum",
     "hrv",
     "hrv_from_beats",
     "list_hr_methods",

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import signal as sps
 
-from micropulse.errors import SignalError
+from micropulse.errors import InputError, SignalError
 from micropulse.registry import Registry
 from micropulse.signals import spectrum
 from micropulse.signals.beats import detect_beats
@@ -31,6 +31,12 @@ from micropulse.signals.types import HeartRate, HRSeries
 
 #: Default HR search band for users' own recordings, in Hz (36-210 bpm): see recipes.py.
 DEFAULT_BAND: tuple[float, float] = (0.6, 3.5)
+#: Heart rates a human can have, in Hz (30-240 bpm): an HR search band must lie inside it. A band
+#: outside it (``--band 0.1 0.2``) would return a number that cannot be a heart rate.
+PHYSIOLOGICAL_BAND: tuple[float, float] = (0.5, 4.0)
+#: Recordings shorter than this (s) give an HR flagged unreliable: the spectral grid is 60 / T bpm
+#: (6 bpm at 10 s) and fewer than ~10 beats are seen.
+MIN_RELIABLE_S = 10.0
 #: Power at f/2 relative to the peak at f above which f/2 is taken as the heart rate.
 HARMONIC_RATIO = 0.5
 #: Spectral grid of the micropulse estimators, in bpm (zero-padding), before peak refinement.
@@ -45,9 +51,39 @@ def min_samples(fs: float, band: tuple[float, float]) -> int:
     return max(8, int(np.ceil(2.0 * fs / band[0])))
 
 
+def check_hr_band(band: tuple[float, float], fs: float) -> tuple[float, float]:
+    """Validate an HR search band (Hz): :func:`check_band` plus inside :data:`PHYSIOLOGICAL_BAND`.
+
+    Raises:
+        InputError: the band is malformed, reaches Nyquist, or leaves 0.5-4.0 Hz (30-240 bpm).
+    """
+    lo, hi = check_band(band, fs)
+    plo, phi = PHYSIOLOGICAL_BAND
+    if lo < plo - 1e-9 or hi > phi + 1e-9:
+        raise InputError(
+            f"HR band {lo:g}-{hi:g} Hz ({lo * 60:.0f}-{hi * 60:.0f} bpm) leaves the range of human heart "
+            f"rates, {plo:g}-{phi:g} Hz ({plo * 60:.0f}-{phi * 60:.0f} bpm); choose a band inside it, "
+            f"e.g. {DEFAULT_BAND[0]:g} {DEFAULT_BAND[1]:g} (the default)"
+        )
+    return lo, hi
+
+
+def hr_problems(bpm: float, n_samples: int, fs: float, band: tuple[float, float]) -> list[str]:
+    """Why an HR estimate from ``n_samples`` at ``fs`` Hz in ``band`` (Hz) should not be trusted
+    (empty when nothing is wrong): a recording shorter than :data:`MIN_RELIABLE_S`, or an estimate on
+    a band edge (within one :data:`GRID_BPM` step: the spectrum rises beyond the band, e.g. a trend)."""
+    reasons = []
+    duration = n_samples / fs
+    if duration < MIN_RELIABLE_S:
+        reasons.append(f"only {duration:.1f} s of signal (need {MIN_RELIABLE_S:g} s)")
+    if min(abs(bpm - band[0] * 60.0), abs(bpm - band[1] * 60.0)) <= GRID_BPM:
+        reasons.append(f"HR on the edge of the {band[0]:g}-{band[1]:g} Hz search band")
+    return reasons
+
+
 def _validate(signal: np.ndarray, fs: float, band: tuple[float, float]) -> tuple[np.ndarray, float, tuple]:
     fs = check_fs(fs)
-    band = check_band(band, fs)
+    band = check_hr_band(band, fs)
     x = as_signal(signal, "pulse signal", min_len=1)
     need = min_samples(fs, band)
     if x.size < need:
@@ -124,10 +160,14 @@ def _hr_periodogram(x: np.ndarray, fs: float, band: tuple, guard: bool) -> tuple
 def _hr_welch(x: np.ndarray, fs: float, band: tuple, guard: bool) -> tuple[np.ndarray, np.ndarray]:
     """Band-passed Welch, Hann segments of 8 cycles of the band's low edge (>= 12 s when available)."""
     x, fs = _prefilter(x, fs, band)
-    n = x.shape[-1]
-    nper = int(min(n, max(np.ceil(8.0 * fs / band[0]), 12.0 * fs)))
+    nper = _welch_nperseg(x.shape[-1], fs, band)
     f, p = spectrum.welch(x, fs, nperseg=nper, nfft=_nfft(nper, fs))
     return pick_peaks(f, p, band, guard)
+
+
+def _welch_nperseg(n: int, fs: float, band: tuple[float, float]) -> int:
+    """Welch segment: 8 cycles of the band's low edge, at least 12 s when the signal is that long."""
+    return int(min(n, max(np.ceil(8.0 * fs / band[0]), 12.0 * fs)))
 
 
 def _ibi_rate(clean_ibi_ms: np.ndarray, n_total: int) -> tuple[float, float]:
@@ -177,6 +217,35 @@ def _windowed_peaks(x, fs, band, starts, win, windows, guard) -> tuple[np.ndarra
     return np.clip(hz, band[0], band[1]), np.clip(conf, 0.0, 1.0)
 
 
+def hr_spectrum(
+    signal: np.ndarray, fs: float, band: tuple[float, float] = DEFAULT_BAND, method: str = "welch"
+) -> tuple[np.ndarray, np.ndarray]:
+    """The spectrum the spectral HR estimators pick the heart rate from: ``(freqs_hz, psd)``.
+
+    The signal is decimated and band-passed exactly as :func:`estimate_hr` does (order-2 Butterworth over
+    the band widened 1.5x), so a baseline trend does not dwarf the pulse; ``method`` "periodogram" gives the
+    whole-signal periodogram, anything else the Welch spectrum (``peaks`` counts beats, and its fallback
+    is Welch). Plot it within the band to show where the HR came from.
+    """
+    x, fs, band = _validate(signal, fs, band)
+    x, fs = _prefilter(x, fs, band)
+    if method.lower() == "periodogram":
+        return spectrum.periodogram(x, fs, nfft=_nfft(x.size, fs))
+    nper = _welch_nperseg(x.size, fs, band)
+    return spectrum.welch(x, fs, nperseg=nper, nfft=_nfft(nper, fs))
+
+
+def check_window(window_s: float, hop_s: float = 1.0) -> None:
+    """Refuse an HR-over-time window or hop that is not a positive number of seconds (InputError)."""
+    for name, value in (("window", window_s), ("hop", hop_s)):
+        try:
+            ok = bool(np.isfinite(float(value)) and float(value) > 0)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise InputError(f"the HR-over-time {name} must be > 0 s, got {value!r}")
+
+
 def list_hr_methods() -> list[str]:
     """Names accepted by ``estimate_hr(method=...)``."""
     return HR_METHODS.names()
@@ -199,16 +268,23 @@ def estimate_hr(
         harmonic_guard: prefer f/2 when it holds >= HARMONIC_RATIO of the peak power.
 
     Returns:
-        :class:`HeartRate` (bpm, confidence in [0, 1], method, band_hz).
+        :class:`HeartRate` (bpm, confidence in [0, 1], method, band_hz); ``reliable`` is False with
+        the reason for a recording shorter than :data:`MIN_RELIABLE_S` or an HR on a band edge
+        (:func:`micropulse.signals.summarize` adds the signal quality).
 
     Raises:
-        SignalError: flat, too short or non-finite signal; InputError: bad fs/band;
-        UnknownNameError: unknown method (the message lists the known ones).
+        SignalError: flat, too short or non-finite signal; InputError: bad fs, a band outside
+        :data:`PHYSIOLOGICAL_BAND`; UnknownNameError: unknown method (the message lists the known ones).
     """
     est = HR_METHODS.get(method)
     x, fs, band = _validate(signal, fs, band)
     hz, conf = est(x, fs, band, harmonic_guard)
-    return HeartRate(bpm=float(hz[0] * 60.0), confidence=float(conf[0]), method=method.lower(), band_hz=band)
+    bpm = float(hz[0] * 60.0)
+    reasons = hr_problems(bpm, x.size, fs, band)
+    return HeartRate(
+        bpm=bpm, confidence=float(conf[0]), method=method.lower(), band_hz=band,
+        reliable=not reasons, reason="; ".join(reasons),
+    )  # fmt: skip
 
 
 def hr_series(
@@ -237,10 +313,9 @@ def hr_series(
     """
     est = HR_METHODS.get(method)
     fs = check_fs(fs)
-    band = check_band(band, fs)
+    band = check_hr_band(band, fs)
     x = as_signal(signal, "pulse signal", min_len=1)
-    if window_s <= 0 or hop_s <= 0:
-        raise SignalError(f"window_s and hop_s must be > 0 s, got {window_s}, {hop_s}")
+    check_window(window_s, hop_s)
     win = int(round(window_s * fs))
     hop = max(1, int(round(hop_s * fs)))
     if win < min_samples(fs, band):

@@ -8,7 +8,7 @@ only for recordings of at least 60 s.
 
 ``reliable`` is False when fewer than ``MIN_BEATS`` clean intervals remain, when more than
 ``MAX_REJECTED`` of the intervals were rejected as artefacts, or when the signal-quality index
-is below ``MIN_QUALITY``: the numbers are still returned, with the reason, never as confident.
+is below ``micropulse.signals.quality.MIN_QUALITY`` (or undefined): the numbers are still returned, with the reason, never as confident.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import numpy as np
 from micropulse.signals import spectrum
 from micropulse.signals.beats import detect_beats
 from micropulse.signals.filters import check_fs
-from micropulse.signals.quality import quality_index
+from micropulse.signals.quality import quality_index, quality_problem
 from micropulse.signals.types import HRV, Beats
 
 MIN_BEATS = 20
 MAX_REJECTED = 0.2
-MIN_QUALITY = 0.25
 LF_BAND_HZ = (0.04, 0.15)
 HF_BAND_HZ = (0.15, 0.4)
 MIN_LFHF_DURATION_S = 60.0
@@ -66,8 +65,9 @@ def hrv_from_beats(beats: Beats, quality: float | None = None) -> HRV:
         reasons.append(f"only {clean.size} clean intervals (need {MIN_BEATS})")
     if ibi.size and n_rej / ibi.size > MAX_REJECTED:
         reasons.append(f"{n_rej} of {ibi.size} intervals rejected as artefacts")
-    if quality is not None and quality < MIN_QUALITY:
-        reasons.append(f"signal quality {quality:.2f} < {MIN_QUALITY}")
+    poor = quality_problem(quality)
+    if poor is not None:
+        reasons.append(poor)
     if clean.size < 2:
         return HRV(None, None, None, None, None, None, None, beats.n_beats, n_rej, False, "; ".join(reasons))
     sdnn = float(np.std(clean, ddof=1))

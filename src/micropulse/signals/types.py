@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,12 +26,23 @@ class HeartRate:
             fraction for spectral methods, inter-beat regularity for ``peaks``).
         method: estimator name ("welch", "periodogram", "peaks").
         band_hz: (low, high) search band in Hz.
+        reliable: False when the number should not be trusted (too short a recording, poor or
+            undefined signal quality, the estimate on a band edge, ...); the number is still
+            given, never as a confident answer.
+        reason: why ``reliable`` is False ("; "-separated), empty when reliable.
     """
 
     bpm: float
     confidence: float
     method: str
     band_hz: tuple[float, float]
+    reliable: bool = True
+    reason: str = ""
+
+    def flag(self, reason: str) -> HeartRate:
+        """A copy marked unreliable, with ``reason`` added to the reasons already given."""
+        reasons = [r for r in (self.reason, reason) if r]
+        return replace(self, reliable=False, reason="; ".join(reasons))
 
     def to_dict(self) -> dict:
         return {
@@ -39,6 +50,8 @@ class HeartRate:
             "confidence": _num(self.confidence),
             "method": self.method,
             "band_hz": [float(self.band_hz[0]), float(self.band_hz[1])],
+            "reliable": bool(self.reliable),
+            "reason": self.reason,
         }
 
 
@@ -155,13 +168,14 @@ class PulseSummary:
     """Everything micropulse reports about one pulse wave.
 
     Attributes:
-        hr: global heart rate (bpm, confidence, method, band).
+        hr: global heart rate (bpm, confidence, method, band, ``reliable`` and its ``reason``).
         hr_series: heart rate over time (None when the signal is shorter than one window).
         hrv: heart-rate variability (``reliable`` flag included).
         respiration_bpm: breaths per minute, or None when no consistent rate is found.
         snr_db: toolbox SNR (10*log10) around the estimated HR and its 2nd harmonic, in dB, of
-            the wave after the toolbox post-processing (detrend lambda 100, order-1 band-pass).
-        quality: signal-quality index in [0, 1].
+            the wave after the toolbox post-processing (detrend lambda 100, order-1 band-pass);
+            NaN (null in JSON) when undefined (no spectral bin in the band outside the HR windows).
+        quality: signal-quality index in [0, 1]; NaN (null in JSON) when undefined.
         band_hz: HR search band in Hz.
         method: HR estimator name.
         fs: sampling rate in Hz; duration_s: signal length in seconds.
@@ -188,6 +202,8 @@ class PulseSummary:
         return {
             "hr_bpm": _num(self.hr.bpm),
             "hr_confidence": _num(self.hr.confidence),
+            "hr_reliable": bool(self.hr.reliable),
+            "hr_reason": self.hr.reason,
             "hrv": hrv,
             "respiration_bpm": _num(self.respiration_bpm),
             "snr_db": _num(self.snr_db),

@@ -2,7 +2,8 @@
 
 Checkpoints are written atomically after every epoch (``last.pt``: model, optimiser, scheduler, RNG states,
 history); a rerun with the same settings resumes from it instead of starting over. The final
-``model.pt`` holds the weights plus metadata (task facts, settings, test metrics).
+``model.pt`` holds the weights plus metadata (task facts, settings, test metrics); ``loss.png`` the train
+and validation loss per epoch. An ``on_epoch`` callback sees each epoch's losses as they come.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     test_metrics: dict[str, Any] = field(default_factory=dict)
     resumed_from_epoch: int = 0
+    loss_curve: Path | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -108,18 +111,59 @@ def _to_device(batch: Any, device: torch.device) -> Any:
     return batch
 
 
-def fit(task: Task, settings: TrainSettings, show_progress: bool = False) -> TrainResult:
-    """Train ``task``'s model with ``settings``; returns the final model path, history and test metrics."""
+#: Called after every epoch with that epoch's history row (``epoch``, ``loss``, ``val_loss`` when there is
+#: validation data, ``seconds``, the task's loss parts) and the number of epochs.
+EpochCallback = Callable[[dict[str, float], int], None]
+
+
+def fit(
+    task: Task, settings: TrainSettings, show_progress: bool = False, on_epoch: EpochCallback | None = None
+) -> TrainResult:
+    """Train ``task``'s model with ``settings``; returns the final model path, history and test metrics.
+
+    ``on_epoch(row, epochs)`` is called after each epoch (the CLI prints train and validation loss with
+    it); the loss curve over all epochs is written to ``out_dir/loss.png`` at the end.
+    """
     before = torch.get_num_threads()
     if settings.threads > 0:
         torch.set_num_threads(settings.threads)
     try:
-        return _fit(task, settings, show_progress)
+        return _fit(task, settings, show_progress, on_epoch)
     finally:
         torch.set_num_threads(before)
 
 
-def _fit(task: Task, settings: TrainSettings, show_progress: bool) -> TrainResult:
+def plot_loss_curve(history: list[dict[str, float]], path: str | Path, title: str = "training") -> Path:
+    """Write the training (and validation) loss per epoch to ``path`` (PNG; log scale when all > 0)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise InputError("no epochs in the history: nothing to plot")
+    epochs = [row["epoch"] for row in history]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    ax.plot(epochs, [row["loss"] for row in history], "o-", ms=3, label="train loss")
+    val = [(row["epoch"], row["val_loss"]) for row in history if row.get("val_loss") is not None]
+    if val:
+        ax.plot(*zip(*val, strict=True), "s-", ms=3, label="validation loss")
+    losses = [row["loss"] for row in history] + [v for _, v in val]
+    if all(v > 0 for v in losses):
+        ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    out = Path(path)
+    tmp = out.with_name(f".{out.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, out)
+    return out
+
+
+def _fit(task: Task, settings: TrainSettings, show_progress: bool, on_epoch: EpochCallback | None) -> TrainResult:
     out = Path(settings.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(settings.device)
@@ -186,6 +230,8 @@ def _fit(task: Task, settings: TrainSettings, show_progress: bool) -> TrainResul
                 "torch_rng": torch.get_rng_state(), "loader_rng": gen.get_state(),
             }, last)  # fmt: skip
             (out / "history.json").write_text(json.dumps(history, indent=2))
+            if on_epoch is not None:
+                on_epoch(row, settings.epochs)
 
     model.eval()
     test_metrics = task.evaluate(model, device)
@@ -196,7 +242,8 @@ def _fit(task: Task, settings: TrainSettings, show_progress: bool) -> TrainResul
                      "params": sum(p.numel() for p in model.parameters()), "history": history},
     }, model_path)  # fmt: skip
     (out / "metrics.json").write_text(json.dumps(test_metrics, indent=2, default=float))
-    return TrainResult(model_path, history, test_metrics, resumed_from_epoch=start_epoch)
+    curve = plot_loss_curve(history, out / "loss.png", title=f"training {task.name}") if history else None
+    return TrainResult(model_path, history, test_metrics, resumed_from_epoch=start_epoch, loss_curve=curve)
 
 
 @torch.no_grad()

@@ -1,4 +1,5 @@
-"""Training ME-TST / ME-TST+ through the generic trainer (specs/micro-expressions.md §2, §5).
+"""Training ME-TST / ME-TST+ through the generic trainer (task name ``me-spot``; specs/micro-expressions.md
+§2, §5): the data assembly lives here, not in the model package.
 
 :class:`MESpotTask` turns labelled videos into window samples: features (C, k), the hard-box spotting
 target and the per-frame recognition target; keeps every window with a positive frame plus
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,11 +27,15 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset, TensorDataset
 
 from micropulse.errors import InputError
+from micropulse.io import open_video
 from micropulse.me import labels as L
 from micropulse.me.extract import FeatureConfig, VideoMEFeatures, extract_me_features
-from micropulse.me.infer import DecodeSettings, decode_video, window_outputs
-from micropulse.me.models import ROI_SET_OF, create_me_model
+from micropulse.me.infer import DecodeSettings, decode_video
+from micropulse.me.models.inference import window_outputs
+from micropulse.me.models.registry import build_model, get_spec
 from micropulse.me.score import megc_score
+from micropulse.synth.me import MESettings, material_with_landmarks, render_me_clip, subject_variant
+from micropulse.train.loop import fit
 from micropulse.train.task import Task
 
 log = logging.getLogger(__name__)
@@ -53,9 +59,6 @@ def synthetic_videos(
     n_micro: int = 4, n_macro: int = 1,
 ) -> list[MEVideoData]:  # fmt: skip
     """Render and featurise synthetic ME videos: subject s = face variant s, each video its own seed."""
-    from micropulse.io import open_video
-    from micropulse.synth.me import MESettings, material_with_landmarks, render_me_clip, subject_variant
-
     img, lm = material_with_landmarks()
     out = []
     for s in range(n_subjects):
@@ -118,7 +121,7 @@ class MESpotTask(Task):
     """Train ME-TST (or ME-TST+) for spotting + recognition; hold out subjects for evaluation.
 
     Args:
-        model: ``"me-tst"`` or ``"me-tst+"``.
+        model: ``"me-tst"`` or ``"me-tst+"`` (``"me-tst-plus"`` is accepted).
         model_options: constructor options of the model (none = official configuration; e.g.
             ``{dim: 32, depth: 4, d_state: 16}`` for a quick CPU run).
         dataset: ``"synthetic"`` (rendered now) — the real loaders plug in here.
@@ -142,10 +145,11 @@ class MESpotTask(Task):
     ) -> None:  # fmt: skip
         if dataset != "synthetic":
             raise InputError(f"unknown ME training dataset {dataset!r}; known: synthetic")
-        self.model_name = model
+        spec = get_spec(model)
+        self.model_name = spec.name
         self.model_options = dict(model_options or {})
-        create_me_model(model, self.model_options)  # validate the options before the slow data step
-        self.cfg = FeatureConfig(roi_set=ROI_SET_OF[model], k=k, flow=flow)
+        build_model(self.model_name, self.model_options)  # validate the options before the slow data step
+        self.cfg = FeatureConfig(roi_set=spec.roi_set, k=k, flow=flow)
         self.ratio, self.strategy, self.synergy, self.p, self.min_peak = ratio, strategy, synergy, p, min_peak
         self.seed = seed
         self.options = {
@@ -169,7 +173,7 @@ class MESpotTask(Task):
         self._weights = torch.as_tensor(L.class_weights(c, strategy=strategy), dtype=torch.float32)
 
     def build_model(self) -> torch.nn.Module:
-        return create_me_model(self.model_name, self.model_options)
+        return build_model(self.model_name, self.model_options)
 
     def train_data(self) -> Dataset:
         return self._train
@@ -221,11 +225,6 @@ def run_loso(options: dict[str, Any], settings: Any, show_progress: bool = False
     generic trainer; predictions of every fold are pooled and scored once (micro-averaged TP/FP/FN, as the
     papers do). Writes each fold under ``settings.out_dir/fold-<subject>`` and returns the pooled score.
     """
-    from dataclasses import replace
-    from pathlib import Path
-
-    from micropulse.train.loop import fit
-
     opts = {k: v for k, v in options.items() if k not in ("test_subjects", "n_test")}
     probe = MESpotTask(**opts, n_test=1)
     gts, preds, folds = [], [], []

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -19,7 +17,7 @@ from micropulse.registry import Registry
 class Task(ABC):
     """A model family's training contract: model, data, loss and evaluation — no loop, no I/O.
 
-    Subclasses are registered in :data:`TASKS` and built from a config's ``task_options``.
+    Subclasses are registered in :data:`TASKS` and built by :func:`create_task` from a config's ``options``.
     """
 
     name: str = "task"
@@ -57,20 +55,27 @@ class Task(ABC):
         return {"task": self.name}
 
 
-# name -> "module:Class"; imported only when used, so registering costs nothing and pulls in no model code.
-TASKS: Registry[str] = Registry("training task")
-TASKS.register("me-spot")("micropulse.me.training:MESpotTask")
-TASKS.register("rppg")("micropulse.rppg.deep.training:RppgTask")
+#: Training tasks by name, each a ``"module:Class"`` imported on first use (the task modules pull in the
+#: model families and their data; registering costs nothing).
+TASKS: Registry[type[Task]] = Registry("training task")
+TASKS.register_lazy("me-spot", "micropulse.train.me_task:MESpotTask")
+TASKS.register_lazy("rppg", "micropulse.train.rppg_task:RppgTask")
 
 
-def task_class(name: str) -> Callable[..., Task]:
-    module, _, cls = TASKS.get(name).partition(":")
-    return getattr(importlib.import_module(module), cls)
+def list_tasks() -> list[str]:
+    """Names of the registered training tasks."""
+    return TASKS.names()
 
 
-def build_task(name: str, options: dict[str, Any]) -> Task:
-    """Build a registered task, rejecting unknown option names (no typo is silently ignored)."""
-    factory = task_class(name)
+def get_task(name: str) -> type[Task]:
+    """The task class registered as ``name`` (UnknownNameError lists the known ones)."""
+    return TASKS.get(name)
+
+
+def create_task(name: str, options: dict[str, Any] | None = None) -> Task:
+    """Build a registered task from its options, rejecting unknown option names (no typo is silently ignored)."""
+    factory = get_task(name)
+    options = dict(options or {})
     params = inspect.signature(factory).parameters
     unknown = sorted(set(options) - set(params))
     if unknown:
@@ -78,3 +83,8 @@ def build_task(name: str, options: dict[str, Any]) -> Task:
             f"unknown option(s) for task {name!r}: {', '.join(unknown)}; known: {', '.join(params)}"
         )
     return factory(**options)
+
+
+def build_task(name: str, options: dict[str, Any]) -> Task:
+    """Deprecated alias of :func:`create_task` (kept for code written before the registry vocabulary)."""
+    return create_task(name, options)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import xlwt
 
-from micropulse.datasets.me import load_me_dataset
+from micropulse.datasets.me import create_dataset
 from micropulse.errors import DatasetLayoutError, FileFormatError
 
 
@@ -29,7 +29,7 @@ def test_casme_sq_three_sheets(tmp_path: Path, write_jpgs) -> None:
         names.to_excel(xl, sheet_name="names", header=False, index=False)
     write_jpgs(tmp_path / "rawpic" / "s15" / "15_0101disgustingteeth", [f"img{n}.jpg" for n in range(1, 81)])
     write_jpgs(tmp_path / "rawpic" / "s16" / "16_0502smilingcat", [f"img{n}.jpg" for n in range(1, 21)])
-    videos = load_me_dataset("casme-sq", tmp_path)
+    videos = create_dataset("casme-sq", tmp_path)
     assert [v.id for v in videos] == ["s15/0101", "s16/0502"]
     s15 = videos[0]
     assert [(iv.onset, iv.apex, iv.offset, iv.emotion) for iv in s15.intervals] == [
@@ -37,7 +37,7 @@ def test_casme_sq_three_sheets(tmp_path: Path, write_jpgs) -> None:
         (19, 24, 24, "negative"),  # offset 0 -> apex
     ]
     assert s15.frames[9].name == "img10.jpg"  # natural sort
-    with_mae = load_me_dataset("casme-sq", tmp_path, include_macro=True)
+    with_mae = create_dataset("casme-sq", tmp_path, include_macro=True)
     assert [iv.type for iv in with_mae[0].intervals] == ["me", "me", "mae"]
 
 
@@ -76,7 +76,7 @@ def test_casme2_xls_absolute_frame_numbers(tmp_path: Path, write_jpgs) -> None:
     write_jpgs(base / "CASME2-RAW" / "sub01" / "EP02_01f", [f"img{n}.jpg" for n in range(46, 90)])
     write_jpgs(base / "CASME2-RAW" / "sub01" / "EP03_02", [f"img{n}.jpg" for n in range(5, 40)])
     write_jpgs(base / "CASME2-RAW" / "sub02" / "EP01_11f", [f"img{n}.jpg" for n in range(1, 30)])
-    videos = load_me_dataset("casme2", tmp_path)
+    videos = create_dataset("casme2", tmp_path)
     assert [v.id for v in videos] == ["1/02_01f", "1/03_02"]
     a, b = videos
     assert (a.intervals[0].onset, a.intervals[0].apex, a.intervals[0].offset) == (0, 13, 40)
@@ -87,7 +87,7 @@ def test_casme2_xls_absolute_frame_numbers(tmp_path: Path, write_jpgs) -> None:
 def test_casme2_missing_label_file(tmp_path: Path, write_jpgs) -> None:
     write_jpgs(tmp_path / "CASME2-RAW" / "sub01" / "EP02_01f", ["img1.jpg"])
     with pytest.raises(DatasetLayoutError, match="CASME2_label_Ver_2.xls"):
-        load_me_dataset("casme2", tmp_path)
+        create_dataset("casme2", tmp_path)
 
 
 def test_smic_e_long_relative_to_first_frame(tmp_path: Path, write_jpgs) -> None:
@@ -105,14 +105,14 @@ def test_smic_e_long_relative_to_first_frame(tmp_path: Path, write_jpgs) -> None
     frames = base / "SMIC-HS-E" / "HS" / "s01"
     write_jpgs(frames / "s01_ne_01", [f"image{n:06d}.jpg" for n in range(1000, 1060)])
     write_jpgs(frames / "s01_po_02", [f"image{n:06d}.jpg" for n in range(2000, 2030)])
-    videos = load_me_dataset("smic-e-hs", tmp_path)
+    videos = create_dataset("smic-e-hs", tmp_path)
     assert [v.id for v in videos] == ["s01/ne_01", "s01/po_02"]
     assert [(iv.onset, iv.offset, iv.apex, iv.emotion) for iv in videos[0].intervals] == [
         (20, 40, None, "negative")
     ]
     assert videos[1].intervals[0].onset == 0 and videos[0].fps == 100.0
     with pytest.raises(DatasetLayoutError, match="SMIC-VIS-E_annotation.xlsx"):
-        load_me_dataset("smic-e-vis", tmp_path)
+        create_dataset("smic-e-vis", tmp_path)
 
 
 def test_smic_bad_emotion(tmp_path: Path, write_jpgs) -> None:
@@ -124,4 +124,4 @@ def test_smic_bad_emotion(tmp_path: Path, write_jpgs) -> None:
     ).to_excel(base / "SMIC-NIR-E_annotation.xlsx", index=False)
     write_jpgs(base / "SMIC-NIR-E" / "NIR" / "s02" / "s02_xx_01", ["1.jpg"])
     with pytest.raises(FileFormatError, match="row 2: unknown emotion label 'boredom'"):
-        load_me_dataset("smic-e-nir", tmp_path)
+        create_dataset("smic-e-nir", tmp_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from micropulse.datasets.me import load_me_dataset
+from micropulse.datasets.me import create_dataset
 from micropulse.datasets.me.samm_lv import join_samm, read_lv_sheet, read_samm_sheet
 from micropulse.datasets.me.writers import SAMM_LV_HEADER as LV_HEADER
 from micropulse.datasets.me.writers import SAMM_MICRO_HEADER as SAMM_HEADER
@@ -55,7 +55,7 @@ def test_samm_join_keeps_every_me_in_both_sheets(tmp_path: Path, write_jpgs) -> 
 
 
 def test_samm_lv_loader_grid_and_labels(tmp_path: Path, write_jpgs) -> None:
-    videos = load_me_dataset("samm-lv", _tree(tmp_path, write_jpgs))
+    videos = create_dataset("samm-lv", _tree(tmp_path, write_jpgs))
     assert [v.id for v in videos] == ["006/006_1", "007/007_2"]  # 008_1 has no labels
     v6, v7 = videos
     assert v6.frame_skip == 7 and v6.fps == pytest.approx(200 / 7)
@@ -71,7 +71,7 @@ def test_samm_lv_loader_grid_and_labels(tmp_path: Path, write_jpgs) -> None:
 
 
 def test_samm_lv_macro_rows_on_request(tmp_path: Path, write_jpgs) -> None:
-    videos = load_me_dataset("samm-lv", _tree(tmp_path, write_jpgs), include_macro=True)
+    videos = create_dataset("samm-lv", _tree(tmp_path, write_jpgs), include_macro=True)
     mae = [iv for iv in videos[0].intervals if iv.type == "mae"]
     assert [(iv.onset, iv.apex, iv.offset, iv.emotion) for iv in mae] == [(14, None, 42, None)]
 
@@ -80,7 +80,7 @@ def test_samm_lv_missing_sheet(tmp_path: Path, write_jpgs) -> None:
     root = _tree(tmp_path, write_jpgs)
     (root / "SAMM_Micro_FACS_Codes_v2.xlsx").unlink()
     with pytest.raises(DatasetLayoutError, match="SAMM_Micro_FACS_Codes_v2.xlsx") as info:
-        load_me_dataset("samm-lv", root)
+        create_dataset("samm-lv", root)
     assert "expected layout" in str(info.value)
 
 
@@ -92,7 +92,7 @@ def test_samm_test_layout_like_the_megc_mock(tmp_path: Path, write_jpgs) -> None
     _sheet(tmp_path / "SAMM_Micro_FACS_Codes_v2.xlsx", "MICRO_ONLY", ["x"] * 13, SAMM_HEADER, micro)
     for s in (1, 2):
         write_jpgs(tmp_path / "SAMM_data" / f"00{s}_1", [f"00{s}_1_{n:04d}.jpg" for n in range(1, 120)])
-    videos = load_me_dataset("samm-test", tmp_path)
+    videos = create_dataset("samm-test", tmp_path)
     assert [v.id for v in videos] == ["001/001_1", "002/002_1"]
     assert [(iv.onset, iv.apex, iv.offset, iv.emotion) for iv in videos[0].intervals] == [
         (0, 1, 14, "positive")

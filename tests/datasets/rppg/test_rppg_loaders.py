@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rppg_trees import check_truth, make_tree
 
-from micropulse.datasets import get_dataset, list_datasets, natural_sorted
+from micropulse.datasets import create_dataset, list_datasets, natural_sorted
 from micropulse.errors import DatasetLayoutError, FileFormatError, UnknownNameError
 
 TREES = {  # fixture writer -> (registered loader, expected ids in natural order)
@@ -36,7 +36,7 @@ def test_registry_lists_all_eight():
         ["cohface", "ibvp", "mmpd", "pure", "scamps", "ubfc-phys", "ubfc-rppg", "vipl-hr"]
     )
     with pytest.raises(UnknownNameError, match="known: cohface, ibvp"):
-        get_dataset("ubfc", "/tmp")
+        create_dataset("ubfc", "/tmp")
 
 
 def test_natural_sort():
@@ -48,7 +48,7 @@ def test_natural_sort():
 def test_loader_reads_tree_and_truth_hr(key, trees):
     name, ids = TREES[key]
     root, truth = trees[key]
-    ds = get_dataset(name, root)
+    ds = create_dataset(name, root)
     assert ds.ids == ids
     assert not ds.report.missing
     for sample in ds:
@@ -68,37 +68,37 @@ def test_loader_reads_tree_and_truth_hr(key, trees):
 def test_index_alignment_resamples_to_frame_count(key, trees):
     name, ids = TREES[key]
     root, truth = trees[key]
-    s = get_dataset(name, root, alignment="index").load(ids[0])
+    s = create_dataset(name, root, alignment="index").load(ids[0])
     assert s.ppg.size == s.n_frames and np.array_equal(s.ppg_times_s, s.frame_times_s)
     check_truth(s.ppg, s.ppg_times_s, truth[s.id], tol=0.6)
 
 
 def test_device_hr_and_attributes(trees):
     root, truth = trees["pure"]
-    s = get_dataset("pure", root).load("01-02")
+    s = create_dataset("pure", root).load("01-02")
     assert s.device_hr == pytest.approx(round(truth["01-02"].hr_bpm))
     assert s.fps == pytest.approx(30, abs=0.5) and s.subject == "1"
-    m = get_dataset("mmpd", trees["mmpd"][0]).load("subject2_0")
+    m = create_dataset("mmpd", trees["mmpd"][0]).load("subject2_0")
     assert m.meta["light"] == "LED-low" and m.meta["skin_color"] == 3.0
-    v = get_dataset("vipl-hr", trees["vipl-hr"][0])
+    v = create_dataset("vipl-hr", trees["vipl-hr"][0])
     assert v.load("p1_v1_s2").meta["has_time_txt"] is False and v.load("p1_v1_s1").meta["has_time_txt"]
     assert v.subjects == ["1", "2"]
-    i = get_dataset("ibvp", trees["ibvp"][0]).load("p01_a")
+    i = create_dataset("ibvp", trees["ibvp"][0]).load("p01_a")
     assert i.meta["sq_low_fraction"] == pytest.approx(10 / i.ppg.size)
 
 
 def test_missing_root_names_layout(tmp_path):
     with pytest.raises(DatasetLayoutError, match=r"subject\{n\}/vid.avi"):
-        get_dataset("ubfc-rppg", tmp_path / "nope")
+        create_dataset("ubfc-rppg", tmp_path / "nope")
     with pytest.raises(DatasetLayoutError, match="no complete pure video"):
-        get_dataset("pure", tmp_path)
+        create_dataset("pure", tmp_path)
 
 
 def test_partial_tree_loads_what_exists(tmp_path, clips):
     make_tree("ubfc-rppg", tmp_path, clips)
     (tmp_path / "subject2" / "ground_truth.txt").unlink()
     (tmp_path / "subject10" / "vid.avi").unlink()
-    ds = get_dataset("ubfc-rppg", tmp_path)
+    ds = create_dataset("ubfc-rppg", tmp_path)
     assert ds.ids == ["subject1"]
     missing = {m.id: m for m in ds.report.missing}
     assert set(missing) == {"subject2", "subject10"}
@@ -113,14 +113,14 @@ def test_gt_length_mismatch_is_reported_not_stretched(tmp_path, clips):
     gt = tmp_path / "subject1" / "ground_truth.txt"
     rows = np.loadtxt(gt)
     np.savetxt(gt, rows[:, :150])
-    ds = get_dataset("ubfc-rppg", tmp_path)
+    ds = create_dataset("ubfc-rppg", tmp_path)
     s = ds.load("subject1")
     assert "150 samples" in s.meta["gt_mismatch"] and "subject1" in ds.report.mismatches
     assert s.ppg.size == 150  # not stretched onto the frames
     _, idx = s.ppg_on_frames()
     assert idx.size == 150
     # index alignment reproduces the papers (stretches), but still reports
-    t = get_dataset("ubfc-rppg", tmp_path, alignment="index").load("subject1")
+    t = create_dataset("ubfc-rppg", tmp_path, alignment="index").load("subject1")
     assert t.ppg.size == t.n_frames and "gt_mismatch" in t.meta
 
 
@@ -129,4 +129,4 @@ def test_bad_gt_file_is_a_named_error(tmp_path, clips):
     bad = tmp_path / "s1" / "bvp_s1_T1.csv"
     bad.write_text("not,numbers\n")
     with pytest.raises(FileFormatError, match="bvp_s1_T1.csv"):
-        get_dataset("ubfc-phys", tmp_path).load("s1_T1")
+        create_dataset("ubfc-phys", tmp_path).load("s1_T1")

@@ -67,7 +67,7 @@ def rhythmformer_manifest() -> dict[str, tuple[int, ...]]:
 
 
 def shapes_of(name: str) -> dict[str, tuple[int, ...]]:
-    return {k: tuple(v.shape) for k, v in create_model(name).state_dict().items()}
+    return {k: tuple(v.shape) for k, v in create_model(name, random_init=True).state_dict().items()}
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_physnet_manifest_has_79_keys():
 
 def test_rhythmformer_parameter_split_matches_spec():
     """§1.7: stem 98,496; patch-embed 65,600; stages 1,033,088 / 1,053,952 / 1,074,816; head 65."""
-    model = create_model("rhythmformer")
+    model = create_model("rhythmformer", random_init=True)
     groups: dict[str, int] = {}
     for key, p in model.named_parameters():
         group = ".".join(key.split(".")[:2]) if key.startswith("stages") else key.split(".")[0]

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from micropulse.rppg.deep import create_model, import_weights
-from micropulse.rppg.deep.openrppg import openrppg_selective_scan, read_openrppg_h5
+from micropulse.rppg.deep.openrppg import openrppg_selective_scan
+from micropulse.rppg.deep.openrppg_h5 import read_openrppg_h5
 from micropulse.rppg.deep.transforms import channel_standardized
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden" / "openrppg_golden.npz"
@@ -64,7 +65,7 @@ def test_every_tensor_is_mapped(openrppg_weights_dir, stem, arch, training_set):
     state, info = read_openrppg_h5(path, arch)
     n_bn = sum(k.endswith("num_batches_tracked") for k in state)
     assert len(state) - n_bn == len(n_datasets)  # one torch tensor per h5 dataset, nothing left over
-    assert set(state) == set(create_model(arch, options=info.option_dict).state_dict())
+    assert set(state) == set(create_model(arch, random_init=True, options=info.option_dict).state_dict())
 
 
 def test_rhythmmamba_h5_params_and_options(openrppg_weights_dir):

@@ -28,7 +28,7 @@ def test_registry_lists_the_three_models():
 
 @pytest.mark.parametrize("name", list_models())
 def test_forward_shape_finite_deterministic(name):
-    model = create_model(name)
+    model = create_model(name, random_init=True)
     spec = get_spec(name)
     x = small_input(name, frames=max(spec.min_frames, 24) + spec.frame_multiple + 1)  # not a multiple
     with torch.no_grad():
@@ -47,13 +47,13 @@ def test_forward_shape_finite_deterministic(name):
 def test_parameter_count(name):
     if name not in PARAMS:
         pytest.fail(f"add the published parameter count of new model {name!r} to PARAMS")
-    model = create_model(name)
+    model = create_model(name, random_init=True)
     assert sum(p.numel() for p in model.parameters()) == PARAMS[name]
     assert model.weights_info.params == PARAMS[name]
 
 
 def test_rhythmformer_length_rule_and_minimum():
-    model = create_model("rhythmformer")
+    model = create_model("rhythmformer", random_init=True)
     with torch.no_grad():
         assert model(small_input("rhythmformer", frames=36)).shape == (1, 32)  # 8*floor(36/8)
     with pytest.raises(ValueError, match="regions"):
@@ -63,7 +63,7 @@ def test_rhythmformer_length_rule_and_minimum():
 
 def test_rhythmformer_routing_is_detached():
     """§1.5: no gradient flows through the top-k routing; gradients still reach q/k through attention."""
-    model = create_model("rhythmformer").train()
+    model = create_model("rhythmformer", random_init=True).train()
     x = small_input("rhythmformer", frames=24).requires_grad_(True)
     model(x).sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
@@ -71,7 +71,7 @@ def test_rhythmformer_routing_is_detached():
 
 
 def test_physnet_toolbox_layout_matches_micropulse_layout():
-    model = create_model("physnet")
+    model = create_model("physnet", random_init=True)
     x = small_input("physnet", frames=16)
     with torch.no_grad():
         assert torch.allclose(model(x), model.forward_ncdhw(x.permute(0, 2, 1, 3, 4)))
@@ -84,4 +84,4 @@ def test_unknown_model_lists_known_names():
 
 def test_unknown_option_is_rejected_with_the_accepted_ones():
     with pytest.raises(InputError, match="accepted"):
-        create_model("rhythmformer", options={"top_k": 4})
+        create_model("rhythmformer", random_init=True, options={"top_k": 4})

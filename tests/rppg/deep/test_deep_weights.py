@@ -158,7 +158,7 @@ def test_cli_subprocess_reports_errors_without_traceback(tmp_path):
 def test_dataparallel_checkpoint_of_every_model_loads(tmp_path, name):
     """Official trainers save DataParallel state dicts (``module.`` prefix, §1.7/§9.23): they load strictly."""
     torch.manual_seed(0)
-    source = create_model(name)
+    source = create_model(name, random_init=True)
     path = tmp_path / f"{name}.pth"
     torch.save({f"module.{k}": v for k, v in source.state_dict().items()}, path)
     loaded = create_model(name, weights=path)
@@ -170,7 +170,7 @@ def test_dataparallel_checkpoint_of_every_model_loads(tmp_path, name):
 def test_trainer_checkpoint_carries_its_model_options(tmp_path):
     """``micropulse train`` saves {"state_dict", "metadata"}; the options rebuild the small model."""
     options = {"depth": 2, "embed_dim": 32, "d_state": 8, "drop_path_rate": 0.0}
-    small = create_model("rhythmmamba", options=options)
+    small = create_model("rhythmmamba", random_init=True, options=options)
     meta = {
         "arch": "rhythmmamba",
         "model_options": options,

@@ -162,7 +162,8 @@ def predict_bvp(
     Args:
         model: from :func:`~micropulse.rppg.deep.create_model` (its ``weights_info`` is used when
             ``weights_info`` is None).
-        crops: uint8 face crops ``(T, S, S, 3)`` RGB (from :mod:`micropulse.face`, box x1.5), any S.
+        crops: uint8 face crops ``(T, H, W, 3)`` RGB cut by the weights' crop geometry
+            (``weights_info.crop``), any size.
         fs: frame rate of ``crops``, Hz.
         weights_info: metadata selecting the input transform, frame rate and chunk length.
         chunk_length: frames per chunk at the model's rate (default: the weights' training chunk).

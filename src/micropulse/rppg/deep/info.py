@@ -1,16 +1,23 @@
 """Metadata that travels with every set of weights (STYLE.md §2, torchvision ``Weights``).
 
-A :class:`WeightsInfo` says what the weights expect (input size, frame rate, normalisation, chunk length)
-and where they come from (source, training set, sha256, published metric). The input transform is chosen
-from it (:mod:`micropulse.rppg.deep.transforms`), so a user cannot feed a model the wrong input.
+A :class:`WeightsInfo` says what the weights expect (input size, frame rate, normalisation, chunk length,
+and the face-crop geometry they were trained on) and where they come from (source, training set, sha256,
+published metric). The input transform is chosen from it (:mod:`micropulse.rppg.deep.transforms`) and the
+front end cuts face crops by its :attr:`WeightsInfo.crop`, so a user cannot feed a model the wrong input.
+
+This module is torch-free, so metadata can be read and listed where torch is absent.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import logging
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from micropulse.errors import WeightsError
+from micropulse.errors import InputError, WeightsError
+from micropulse.face.geometry import MICROPULSE, OPENRPPG, TOOLBOX, CropGeometry
+
+logger = logging.getLogger(__name__)
 
 #: Input normalisations (specs/rppg.md §3.3), each implemented once in ``transforms.py``.
 #: ``ChannelStandardized`` is open-rppg's: x/255 z-scored per colour channel over each chunk (eps 1e-6).
@@ -18,6 +25,29 @@ NORMALISATIONS: tuple[str, ...] = ("DiffNormalized", "Standardized", "ChannelSta
 
 #: What a model outputs: the BVP (``Standardized``) or its first difference (``DiffNormalized``).
 LABEL_TYPES: tuple[str, ...] = ("Standardized", "DiffNormalized")
+
+#: ``source`` of weights made by ``build_model`` (no file).
+RANDOM_INIT = "random init"
+#: ``source`` prefix of checkpoints written by ``micropulse train``.
+TRAIN_SOURCE_PREFIX = "micropulse train"
+#: ``variant`` of weights made by open-rppg's Keras re-implementation.
+OPENRPPG_VARIANT = "openrppg"
+
+
+def legacy_crop(source: str, variant: str | None) -> CropGeometry:
+    """Crop geometry of metadata written before ``crop`` existed (micropulse ``.pt`` files up to 0.1.0).
+
+    Those files came from three importers, recognisable by their other fields: open-rppg ``.h5`` files
+    (``variant == "openrppg"``) -> :data:`~micropulse.face.geometry.OPENRPPG`; ``micropulse train``
+    checkpoints (``source`` starts with "micropulse train") and random init -> ``MICROPULSE``; every other
+    file was an official PyTorch checkpoint (rPPG-Toolbox, RhythmFormer, RhythmMamba: the toolbox pipeline)
+    -> ``TOOLBOX``.
+    """
+    if variant == OPENRPPG_VARIANT:
+        return OPENRPPG
+    if source == RANDOM_INIT or source.startswith(TRAIN_SOURCE_PREFIX):
+        return MICROPULSE
+    return TOOLBOX
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,12 @@ class WeightsInfo:
             toolbox's post-processing does, §4.1).
         variant: None for the official network; ``"openrppg"`` for weights made by open-rppg's Keras
             re-implementation, whose numerical differences are applied by ``openrppg.adapt_model``.
+        crop: how the face crops the weights were trained on were cut from the frames
+            (:class:`~micropulse.face.geometry.CropGeometry`). Set by every importer: rPPG-Toolbox and
+            official RhythmFormer/RhythmMamba checkpoints ``TOOLBOX``, open-rppg ``.h5`` files ``OPENRPPG``,
+            ``micropulse train`` checkpoints and random init ``MICROPULSE`` (or what the training config
+            says). The default here is ``MICROPULSE``; metadata read from older files without the field
+            gets :func:`legacy_crop`.
     """
 
     arch: str
@@ -56,8 +92,11 @@ class WeightsInfo:
     options: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     label_type: str = "Standardized"
     variant: str | None = None
+    crop: CropGeometry = MICROPULSE
 
     def __post_init__(self) -> None:
+        if not isinstance(self.crop, CropGeometry):
+            raise WeightsError(f"crop must be a CropGeometry, got {type(self.crop).__name__}")
         if self.normalisation not in NORMALISATIONS:
             raise WeightsError(
                 f"unknown normalisation {self.normalisation!r}; known: {', '.join(NORMALISATIONS)}"
@@ -81,14 +120,18 @@ class WeightsInfo:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (options as a mapping)."""
-        out = asdict(self)
+        """JSON-ready dict (options as a mapping, crop as :meth:`CropGeometry.to_dict`)."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["options"] = self.option_dict
+        out["crop"] = self.crop.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WeightsInfo:
-        """Inverse of :meth:`to_dict`; unknown keys are rejected with a :class:`WeightsError`."""
+        """Inverse of :meth:`to_dict`; unknown keys are rejected with a :class:`WeightsError`.
+
+        Metadata without ``crop`` (files written before it existed) gets :func:`legacy_crop`.
+        """
         known = set(cls.__dataclass_fields__)
         extra = set(data) - known
         if extra:
@@ -96,6 +139,13 @@ class WeightsInfo:
         data = dict(data)
         data["options"] = tuple(dict(data.get("options") or {}).items())
         try:
+            if data.get("crop") is None:
+                data["crop"] = legacy_crop(str(data.get("source", "")), data.get("variant"))
+                logger.info("weights metadata has no crop geometry; using %r", data["crop"].convention)
+            elif not isinstance(data["crop"], CropGeometry):
+                data["crop"] = CropGeometry.from_dict(dict(data["crop"]))
             return cls(**data)
         except TypeError as exc:
             raise WeightsError(f"weights metadata is incomplete: {exc}") from None
+        except InputError as exc:
+            raise WeightsError(f"weights metadata has a bad crop geometry: {exc.message}") from None

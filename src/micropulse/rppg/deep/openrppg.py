@@ -33,10 +33,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from micropulse.errors import WeightsError
+from micropulse.nn.stem import FusionStem
+from micropulse.rppg.deep.info import OPENRPPG_VARIANT as VARIANT
 from micropulse.rppg.deep.info import WeightsInfo
-from micropulse.rppg.deep.openrppg_h5 import VARIANT, read_openrppg_h5
+from micropulse.rppg.deep.rhythmmamba import FrequencyFFN
 
-__all__ = ["VARIANT", "adapt_model", "openrppg_selective_scan", "read_openrppg_h5"]
+__all__ = ["VARIANT", "adapt_model", "openrppg_selective_scan"]
 
 
 def openrppg_selective_scan(u, delta, A, B, C, D):
@@ -71,22 +73,17 @@ def _tf_same_padding(module: nn.Module) -> None:
     module.register_forward_pre_hook(hook)
 
 
-def _openrppg_ffn_class():
-    from micropulse.rppg.deep.rhythmmamba import FrequencyFFN
+class OpenRppgFrequencyFFN(FrequencyFFN):
+    """open-rppg's FFN: rfft over time (ortho), complex mix + ReLU on L//2+1 bins, irfft back."""
 
-    class OpenRppgFrequencyFFN(FrequencyFFN):
-        """open-rppg's FFN: rfft over time (ortho), complex mix + ReLU on L//2+1 bins, irfft back."""
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            x = self.fc1(x.transpose(1, 2)).transpose(1, 2)
-            length = x.shape[1]
-            spec = torch.fft.rfft(x.float(), dim=1, norm="ortho")
-            re_ = F.relu(self._mix(spec.real, self.r) - self._mix(spec.imag, self.i) + self.rb)
-            im_ = F.relu(self._mix(spec.imag, self.r) + self._mix(spec.real, self.i) + self.ib)
-            x = torch.fft.irfft(torch.complex(re_, im_), n=length, dim=1, norm="ortho")
-            return self.fc2(x.transpose(1, 2)).transpose(1, 2)
-
-    return OpenRppgFrequencyFFN
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.fc1(x.transpose(1, 2)).transpose(1, 2)
+        length = x.shape[1]
+        spec = torch.fft.rfft(x.float(), dim=1, norm="ortho")
+        re_ = F.relu(self._mix(spec.real, self.r) - self._mix(spec.imag, self.i) + self.rb)
+        im_ = F.relu(self._mix(spec.imag, self.r) + self._mix(spec.real, self.i) + self.ib)
+        x = torch.fft.irfft(torch.complex(re_, im_), n=length, dim=1, norm="ortho")
+        return self.fc2(x.transpose(1, 2)).transpose(1, 2)
 
 
 def keras_scrambled_differences(x: torch.Tensor) -> torch.Tensor:
@@ -106,17 +103,12 @@ def keras_scrambled_differences(x: torch.Tensor) -> torch.Tensor:
     return stacked.reshape(n * d, h, w, 4 * c).permute(0, 3, 1, 2)
 
 
-def _openrppg_stem_class():
-    from micropulse.nn.stem import FusionStem
+class OpenRppgFusionStem(FusionStem):
+    """The shared fusion stem fed open-rppg's scrambled difference tensor (same parameters)."""
 
-    class OpenRppgFusionStem(FusionStem):
-        """The shared fusion stem fed open-rppg's scrambled difference tensor (same parameters)."""
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            n, d, c, h, w = x.shape
-            return self.fuse(x.reshape(n * d, c, h, w), keras_scrambled_differences(x))
-
-    return OpenRppgFusionStem
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, d, c, h, w = x.shape
+        return self.fuse(x.reshape(n * d, c, h, w), keras_scrambled_differences(x))
 
 
 def openrppg_attention_mask(x: torch.Tensor) -> torch.Tensor:
@@ -164,10 +156,10 @@ class KerasDropPath(nn.Module):
 
 
 def _adapt_rhythmmamba(model: nn.Module) -> nn.Module:
-    ffn_cls = _openrppg_ffn_class()
+    ffn_cls = OpenRppgFrequencyFFN
     # Only forward()/frames_to_tokens() differ; the instances keep their parameters and names.
     model.__class__ = _openrppg_model_class(type(model))
-    model.Fusion_Stem.__class__ = _openrppg_stem_class()
+    model.Fusion_Stem.__class__ = OpenRppgFusionStem
     for m in model.modules():
         if isinstance(m, nn.LayerNorm):
             m.eps = 1e-3

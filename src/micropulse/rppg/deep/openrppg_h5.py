@@ -14,57 +14,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import h5py
 import numpy as np
 import torch
 
 from micropulse.errors import WeightsError
-from micropulse.rppg.deep.info import WeightsInfo
+from micropulse.nn.checkpoint import BUFFER_SUFFIXES, sha256_of
+from micropulse.rppg.deep.catalog import KNOWN_H5, OPENRPPG_DEFAULTS
+from micropulse.rppg.deep.info import OPENRPPG_VARIANT, WeightsInfo
 
-VARIANT = "openrppg"
+#: ``WeightsInfo.variant`` of these weights.
+VARIANT = OPENRPPG_VARIANT
 _BN = ("weight", "bias", "running_mean", "running_var")
-_OPENRPPG_SRC = "open-rppg 0.1.1 wheel (PyPI), rppg/weights/"
-
-_RM_COMMON = {
-    "arch": "rhythmmamba",
-    "input_size": 128,
-    "fs": 30.0,
-    "normalisation": "ChannelStandardized",
-    "chunk_length": 160,
-    "options": (("ffn_full_matrix", True),),
-    "variant": VARIANT,
-}
-_PN_COMMON = {
-    "arch": "physnet",
-    "input_size": 32,
-    "fs": 30.0,
-    "normalisation": "ChannelStandardized",
-    "chunk_length": 128,
-    "variant": VARIANT,
-}
-#: The files of open-rppg 0.1.1, by sha256.
-KNOWN_H5: dict[str, dict] = {
-    "dc2f9c8e421a70cf31db54a6b3334852f165d4ffa2cf1d15f493afc499ca7bcb": {
-        **_RM_COMMON,
-        "source": _OPENRPPG_SRC + "RhythmMamba.pure.weights.h5",
-        "training_set": "PURE",
-    },
-    "a713be668dfdcd93a21b35a5e5aedcfca42153cd2f69ac0911d63b4ee14f9e2a": {
-        **_RM_COMMON,
-        "source": _OPENRPPG_SRC + "RhythmMamba.rlap.weights.h5",
-        "training_set": "RLAP",
-    },
-    "c4b89ae6d2b442f98d41239d6251608583a95471b6c0ac002932fd34d3dc28c9": {
-        **_PN_COMMON,
-        "source": _OPENRPPG_SRC + "physnet.pure.weights.h5",
-        "training_set": "PURE",
-    },
-    "6006ec3e023e73a30ef5ff0086aa09d8cdf92245b19abb04449a4d2f73add4d5": {
-        **_PN_COMMON,
-        "source": _OPENRPPG_SRC + "physnet.rlap.weights.h5",
-        "training_set": "RLAP",
-    },
-}
-_DEFAULTS = {"rhythmmamba": _RM_COMMON, "physnet": _PN_COMMON}
 
 
 def _conv(a: np.ndarray) -> np.ndarray:
@@ -180,8 +141,6 @@ _MAPPERS = {"rhythmmamba": _map_rhythmmamba, "physnet": _map_physnet}
 
 def read_h5_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every dataset of a Keras weights file, by its path inside the file."""
-    import h5py
-
     arrays: dict[str, np.ndarray] = {}
     try:
         with h5py.File(path, "r") as fh:
@@ -194,9 +153,11 @@ def read_h5_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_openrppg_h5(path: str | Path, arch: str) -> tuple[dict[str, torch.Tensor], WeightsInfo]:
-    """Map every tensor of an open-rppg ``.h5`` file onto micropulse's ``arch`` (fp32); raise on leftovers."""
-    from micropulse.rppg.deep.weights import sha256_of
+    """Map every tensor of an open-rppg ``.h5`` file onto micropulse's ``arch`` (fp32); raise on leftovers.
 
+    The metadata comes from the known-file table (:data:`~micropulse.rppg.deep.catalog.KNOWN_H5`), else
+    open-rppg's defaults for ``arch``; the crop geometry is always open-rppg's (``OPENRPPG``).
+    """
     path = Path(path)
     if arch not in _MAPPERS:
         raise WeightsError(f"open-rppg .h5 import supports {sorted(_MAPPERS)}, not {arch!r}", path)
@@ -219,12 +180,8 @@ def read_openrppg_h5(path: str | Path, arch: str) -> tuple[dict[str, torch.Tenso
     for key in [k for k in state if k.endswith(".running_var")]:
         state[key[: -len("running_var")] + "num_batches_tracked"] = torch.tensor(0, dtype=torch.long)
     sha = sha256_of(path)
-    meta = dict(KNOWN_H5.get(sha) or {**_DEFAULTS[arch], "source": path.name, "training_set": None})
+    meta = dict(KNOWN_H5.get(sha) or {**OPENRPPG_DEFAULTS[arch], "source": path.name, "training_set": None})
     if meta["arch"] != arch:
         raise WeightsError(f"this file holds open-rppg {meta['arch']!r} weights, not {arch!r}", path)
-    params = sum(
-        v.numel()
-        for k, v in state.items()
-        if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))
-    )
+    params = sum(v.numel() for k, v in state.items() if not k.endswith(BUFFER_SUFFIXES))
     return state, WeightsInfo(sha256=sha, params=params, **meta)

@@ -1,7 +1,7 @@
 """Input transforms bound to weights: resize the face crops, then normalise as the weights were trained.
 
-Face crops come from :mod:`micropulse.face` (box enlarged x :data:`FACE_BOX_SCALE`, the toolbox's
-LARGE_BOX_COEF, specs/rppg.md §3.2) as uint8 ``(T, S, S, 3)`` RGB. Normalisations (§3.3):
+Face crops come from the front end, cut by the weights' crop geometry (``WeightsInfo.crop``), as uint8
+``(T, H, W, 3)`` RGB. Normalisations (§3.3):
 
 * ``DiffNormalized``: ``d_t = (c_{t+1} - c_t) / (c_{t+1} + c_t + 1e-7)``, divided by the std of all d over the
   whole video, a zero frame appended (length kept), NaN -> 0.
@@ -27,8 +27,6 @@ from torch.nn import functional as F
 from micropulse.errors import InputError
 from micropulse.rppg.deep.info import NORMALISATIONS, WeightsInfo
 
-#: Face box enlargement used by every shipped toolbox/RhythmFormer/RhythmMamba config (§3.2).
-FACE_BOX_SCALE = 1.5
 #: Normalisations computed per model chunk rather than over the whole video.
 CHUNK_SCOPED: frozenset[str] = frozenset({"ChannelStandardized"})
 

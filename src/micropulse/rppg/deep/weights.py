@@ -1,7 +1,7 @@
 """Checkpoint import: official PyTorch files, open-rppg Keras ``.h5`` files, and micropulse ``.pt`` files.
 
 Every imported file becomes a state dict plus a :class:`WeightsInfo` (source, training set, input size,
-fs, normalisation, chunk length, sha256, params, published metric). ``import_weights`` saves both into one
+fs, normalisation, chunk length, crop geometry, sha256, params, published metric). ``import_weights`` saves both into one
 micropulse ``.pt`` file; :func:`load_weights_into` accepts any of the three formats. Loading is strict:
 missing keys, unexpected keys and shape mismatches raise :class:`WeightsError` listing them.
 Nothing is downloaded: users pass paths.
@@ -9,7 +9,6 @@ Nothing is downloaded: users pass paths.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,89 +17,54 @@ from typing import Any
 import torch
 from torch import nn
 
-from micropulse.errors import WeightsError
-from micropulse.rppg.deep.info import WeightsInfo
+from micropulse.errors import InputError, WeightsError
+from micropulse.face.geometry import MICROPULSE, TOOLBOX, CropGeometry
+from micropulse.nn.checkpoint import (
+    count_parameters,
+    find_state_dict,
+    load_strict,
+    load_torch_file,
+    sha256_of,
+    strip_prefix,
+)
+from micropulse.rppg.deep.catalog import KNOWN_FILES
+from micropulse.rppg.deep.info import TRAIN_SOURCE_PREFIX, WeightsInfo
+from micropulse.rppg.deep.openrppg import adapt_model
+from micropulse.rppg.deep.openrppg_h5 import read_openrppg_h5
 from micropulse.rppg.deep.registry import build_model, get_spec
 
 logger = logging.getLogger(__name__)
 
 #: Format tag of micropulse weight files (a dict saved with ``torch.save``).
 FORMAT = "micropulse-weights/1"
-
-_TOOLBOX_PHYSNET = {
-    "input_size": 72,
-    "fs": 30.0,
-    "normalisation": "DiffNormalized",
-    "chunk_length": 128,
-    "label_type": "DiffNormalized",
-}
-
-#: Published files we know, by sha256: metadata that cannot be read from the file itself.
-KNOWN_FILES: dict[str, dict[str, Any]] = {
-    "cf295ff0b7a43ee638b9a8ce5a9c62801d5f196b360b3a589fdd5aa43ce623f8": {
-        "arch": "physnet",
-        "source": "rPPG-Toolbox final_model_release/PURE_PhysNet_DiffNormalized.pth",
-        "training_set": "PURE",
-        **_TOOLBOX_PHYSNET,
-        "published_metric": "PURE->UBFC-rPPG MAE 1.63 bpm / MAPE 1.68 % (rPPG-Toolbox NeurIPS 2023 Table 2; specs/rppg.md §7.5)",
-    },
-    "6c00db978d9db3566b8953a97cb7cfcd6deb9522b0cbc937c921bb1859a1cdd0": {
-        "arch": "physnet",
-        "source": "rPPG-Toolbox final_model_release/UBFC-rPPG_PhysNet_DiffNormalized.pth",
-        "training_set": "UBFC-rPPG",
-        **_TOOLBOX_PHYSNET,
-        "published_metric": "UBFC-rPPG->PURE MAE 9.36 bpm / MAPE 17.84 % (rPPG-Toolbox NeurIPS 2023 Table 2; specs/rppg.md §7.5)",
-    },
-}
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def strip_prefix(state: Mapping[str, torch.Tensor], prefix: str = "module.") -> dict[str, torch.Tensor]:
-    """Remove a DataParallel ``module.`` prefix from every key that has it."""
-    return {(k[len(prefix) :] if k.startswith(prefix) else k): v for k, v in state.items()}
-
-
-def _as_state_dict(obj: Any, path: Path) -> dict[str, torch.Tensor]:
-    """Find the state dict inside a loaded PyTorch checkpoint (raw, or under a common key)."""
-    if isinstance(obj, Mapping):
-        for key in ("state_dict", "model_state_dict", "model", "net"):
-            inner = obj.get(key)
-            if (
-                isinstance(inner, Mapping)
-                and inner
-                and all(isinstance(v, torch.Tensor) for v in inner.values())
-            ):
-                return dict(inner)
-        if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
-            return dict(obj)
-    raise WeightsError("no state dict found (expected a mapping of parameter names to tensors)", path)
-
-
-def _load_torch(path: Path) -> Any:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt/foreign files
-        raise WeightsError(
-            f"cannot read as a PyTorch checkpoint: {exc.__class__.__name__}: {exc}", path
-        ) from None
+#: File suffixes read as open-rppg Keras weights.
+H5_SUFFIXES = (".h5", ".hdf5", ".keras")
 
 
 def _default_info(arch: str, path: Path, sha: str, params: int | None) -> WeightsInfo:
+    """Metadata of an official PyTorch checkpoint: the known-file table, else the architecture's defaults.
+
+    Every official ``.pth`` micropulse reads comes from the rPPG-Toolbox pipeline (the toolbox's own
+    releases and the RhythmFormer/RhythmMamba forks, whose configs crop with the toolbox's Haar box x1.5,
+    detection on the first frame only, 128x128; specs/rppg.md §1.9, §2.8, §3.2), so its crop is ``TOOLBOX``.
+    """
     known = KNOWN_FILES.get(sha)
     if known is not None:
         if known["arch"] != arch:
             raise WeightsError(f"this file holds {known['arch']!r} weights, not {arch!r}", path)
         return WeightsInfo(sha256=sha, params=params, **known)
     base = get_spec(arch).default_info
-    return base.with_(source=path.name, sha256=sha, params=params)
+    return base.with_(source=path.name, sha256=sha, params=params, crop=TOOLBOX)
+
+
+def _training_crop(meta: Mapping[str, Any], path: Path) -> CropGeometry:
+    crop = meta.get("crop")
+    if crop is None:  # checkpoints written before the crop was recorded: what `micropulse train` used
+        return MICROPULSE
+    try:
+        return CropGeometry.from_dict(dict(crop))
+    except (InputError, TypeError, ValueError) as exc:
+        raise WeightsError(f"training metadata has a bad crop geometry: {exc}", path) from None
 
 
 def _info_from_training(meta: Mapping[str, Any], arch: str, path: Path, sha: str, params: int) -> WeightsInfo:
@@ -113,7 +77,7 @@ def _info_from_training(meta: Mapping[str, Any], arch: str, path: Path, sha: str
     metrics = meta.get("test_metrics") or {}
     shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
     return base.with_(
-        source=f"micropulse train: {path.name}",
+        source=f"{TRAIN_SOURCE_PREFIX}: {path.name}",
         training_set=f"{data.get('source', 'unknown')} (micropulse train)",
         input_size=int(meta.get("input_size") or base.input_size),
         fs=float(meta.get("fs") or base.fs),
@@ -126,6 +90,7 @@ def _info_from_training(meta: Mapping[str, Any], arch: str, path: Path, sha: str
         published_metric=(
             f"test {shown} (synthetic)" if shown and data.get("source") == "synthetic" else None
         ),
+        crop=_training_crop(meta, path),
     )
 
 
@@ -133,62 +98,28 @@ def read_checkpoint(path: str | Path, arch: str) -> tuple[dict[str, torch.Tensor
     """Read a weight file of any supported format for architecture ``arch``.
 
     Returns the state dict (keys as in micropulse's model, ``module.`` stripped) and its metadata:
-    stored metadata for micropulse ``.pt`` files, the training metadata (model options included) of
-    ``micropulse train`` checkpoints, the known-file table or the architecture's defaults otherwise
-    (override them with :func:`import_weights`).
+    stored metadata for micropulse ``.pt`` files, the training metadata (model options and crop geometry
+    included) of ``micropulse train`` checkpoints, the known-file tables or the architecture's defaults
+    otherwise (override them with :func:`import_weights`).
     """
     path = Path(path)
     if not path.is_file():
         raise WeightsError("weights file not found", path)
     arch = get_spec(arch).name
-    if path.suffix.lower() in (".h5", ".hdf5", ".keras"):
-        from micropulse.rppg.deep.openrppg_h5 import read_openrppg_h5
-
-        state, info = read_openrppg_h5(path, arch)
-        return state, info
-    obj = _load_torch(path)
+    if path.suffix.lower() in H5_SUFFIXES:
+        return read_openrppg_h5(path, arch)
+    obj = load_torch_file(path)
     if isinstance(obj, Mapping) and obj.get("format") == FORMAT:
         info = WeightsInfo.from_dict(dict(obj["info"]))
         if info.arch != arch:
             raise WeightsError(f"this file holds {info.arch!r} weights, not {arch!r}", path)
-        return _as_state_dict(obj["state_dict"], path), info
-    state = strip_prefix(_as_state_dict(obj, path))
-    params = sum(v.numel() for k, v in state.items() if not _is_buffer_key(k))
+        return find_state_dict(obj["state_dict"], path), info
+    state = strip_prefix(find_state_dict(obj, path))
+    params = count_parameters(state)
     meta = obj.get("metadata") if isinstance(obj, Mapping) else None
     if isinstance(meta, Mapping) and "arch" in meta:
         return state, _info_from_training(meta, arch, path, sha256_of(path), params)
     return state, _default_info(arch, path, sha256_of(path), params)
-
-
-def _is_buffer_key(key: str) -> bool:
-    return key.rsplit(".", 1)[-1] in ("running_mean", "running_var", "num_batches_tracked")
-
-
-def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor], path: Path | None = None) -> None:
-    """Raise :class:`WeightsError` listing missing keys, unexpected keys and shape mismatches."""
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = sorted(
-        f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
-        for k in set(expected) & set(state)
-        if tuple(state[k].shape) != tuple(expected[k].shape)
-    )
-    if not (missing or unexpected or mismatched):
-        return
-
-    def show(title: str, items: list[str]) -> str:
-        head = ", ".join(items[:12]) + (f", ... ({len(items) - 12} more)" if len(items) > 12 else "")
-        return f"{len(items)} {title} [{head}]"
-
-    parts = [
-        show(t, items)
-        for t, items in (("missing", missing), ("unexpected", unexpected), ("shape mismatches", mismatched))
-        if items
-    ]
-    raise WeightsError(
-        f"weights do not match the {type(model).__name__} architecture: " + "; ".join(parts), path
-    )
 
 
 def _merged_options(info: WeightsInfo, options: Mapping[str, Any] | None, path: Path) -> dict[str, Any]:
@@ -208,11 +139,8 @@ def load_weights_into(arch: str, path: str | Path, options: Mapping[str, Any] | 
     state, info = read_checkpoint(path, arch)
     model = build_model(arch, _merged_options(info, options, path))
     if info.variant is not None:
-        from micropulse.rppg.deep.openrppg import adapt_model
-
         model = adapt_model(model, info)
-    check_state_dict(model, state, path)
-    model.load_state_dict(state, strict=True)
+    load_strict(model, state, path)
     model.weights_info = info
     logger.info("loaded %s weights from %s (sha256 %s)", arch, path, (info.sha256 or "")[:12])
     return model.eval()
@@ -231,11 +159,13 @@ def import_weights(
     label_type: str | None = None,
     published_metric: str | None = None,
     source: str | None = None,
+    crop: CropGeometry | None = None,
 ) -> WeightsInfo:
     """Import a checkpoint into a micropulse ``.pt`` file (state dict + :class:`WeightsInfo`).
 
     The file is loaded into the architecture first (strict), so a bad file fails here, not later.
-    Keyword arguments override the metadata found for the file (known-file table or defaults).
+    Keyword arguments override the metadata found for the file (known-file table or defaults); ``crop``
+    overrides the crop geometry the importer assigned (e.g. ``get_convention("openrppg")``).
     """
     path = Path(path)
     model = load_weights_into(arch, path)
@@ -251,6 +181,7 @@ def import_weights(
             label_type=label_type,
             published_metric=published_metric,
             source=source,
+            crop=crop,
         ).items()
         if v is not None
     }

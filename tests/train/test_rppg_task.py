@@ -10,7 +10,7 @@ import torch
 
 from micropulse.errors import InputError
 from micropulse.rppg.deep import losses
-from micropulse.rppg.deep.training import RppgTask, _downsample2, _upsample2
+from micropulse.train.rppg_task import RppgTask, _downsample2, _upsample2
 
 FS = 30.0
 
@@ -98,5 +98,15 @@ def test_task_trains_and_evaluates(tmp_path):
     assert np.isfinite(res.history[0]["loss"]) and "val_loss" in res.history[0]
     m = res.test_metrics
     assert m["synthetic"] and m["n_videos"] == 1 and np.isfinite(m["hr_mae_bpm"])
+    # `micropulse train` writes the crop geometry into model.pt; the weights' metadata reads it back
+    from micropulse.face.geometry import MICROPULSE, TOOLBOX
+    from micropulse.rppg.deep import create_model
+
+    assert ckpt["metadata"]["crop"] == MICROPULSE.to_dict()
+    assert create_model("rhythmmamba", weights=res.model_path).weights_info.crop == MICROPULSE
+    assert RppgTask(crop="toolbox", n_train=1, n_test=1).metadata()["crop"] == TOOLBOX.to_dict()
+    assert RppgTask(crop=TOOLBOX.to_dict(), n_train=1, n_test=1).crop == TOOLBOX
+    with pytest.raises(InputError, match="unknown crop convention"):
+        RppgTask(crop="tight")
     with pytest.raises(InputError, match="unknown rPPG data source"):
         RppgTask(data="ubfc")

@@ -1,10 +1,14 @@
-"""The rPPG training task for the generic trainer (``micropulse.train``, task name ``rppg``).
+"""The rPPG training task for the generic trainer (task name ``rppg``): data assembly lives here, not in
+the model package.
 
 A :class:`RppgTask` binds a registered deep model, its loss (specs/rppg.md §1.8, §2.8), the seeds'
 augmentation (§1.10, §2.8) and a data source. Data source now: ``synthetic`` - face videos with a known pulse
 rendered in memory by :mod:`micropulse.synth` (numbers measured on them are synthetic). Videos are
 normalised as a whole (Standardized or DiffNormalized, §3.3), labels likewise, then cut into non-overlapping
 chunks of ``chunk_length`` frames (the remainder is dropped, as the toolbox does).
+
+The checkpoint's metadata records the crop geometry the model is meant to be fed (``crop``, default the
+``micropulse`` convention); ``read_checkpoint`` turns it into ``WeightsInfo.crop``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from torch import nn
 from torch.utils.data import Dataset, TensorDataset
 
 from micropulse.errors import InputError
+from micropulse.face.geometry import CropGeometry, get_convention
 from micropulse.rppg.deep.losses import LOSSES, label_hr_bpm
 from micropulse.rppg.deep.registry import build_model, get_spec
 from micropulse.rppg.deep.transforms import normalise, resize_crops
 from micropulse.signals.recipes import get_recipe
+from micropulse.synth.ppg import ppg_waveform
+from micropulse.synth.pulse_video import SynthSettings, render_frames
 from micropulse.train.task import Task
 
 logger = logging.getLogger(__name__)
@@ -45,9 +52,6 @@ def render_synthetic(
     seed: int, hr_bpm: float, seconds: float, fs: float, size: int, motion: bool, normalisation: str
 ) -> SyntheticVideo:
     """Render a synthetic pulse video in memory (no file) and normalise it for a model."""
-    from micropulse.synth.ppg import ppg_waveform
-    from micropulse.synth.pulse_video import SynthSettings, render_frames
-
     n = int(round(seconds * fs))
     t_s = np.arange(n) / fs
     render = max(64, size)  # synth needs >= 64 px; smaller inputs are area-averaged down (as face crops are)
@@ -117,6 +121,10 @@ class RppgTask(Task):
         motion: synthetic head motion.
         normalisation: ``Standardized`` or ``DiffNormalized`` (None = the model's default).
         seed: seed of the synthetic data.
+        crop: the face-crop geometry the trained model is to be fed, recorded in the checkpoint: a
+            convention name (``micropulse``, ``toolbox``, ``openrppg``) or a ``CropGeometry`` dict. The
+            synthetic frames are rendered at crop size (the face fills them), so this names the convention
+            to use on real video rather than one applied to the synthetic data.
     """
 
     name = "rppg"
@@ -141,8 +149,12 @@ class RppgTask(Task):
         motion: bool = False,
         normalisation: str | None = None,
         seed: int = 0,
+        crop: str | dict[str, Any] = "micropulse",
     ) -> None:
         self.spec = get_spec(model)
+        self.crop = (
+            get_convention(crop) if isinstance(crop, str) else CropGeometry.from_dict(dict(crop))
+        )
         self.model_name = self.spec.name
         self.model_options = dict(model_options or {})
         self.loss_name = loss or DEFAULT_LOSS.get(self.model_name, "neg_pearson")
@@ -277,6 +289,7 @@ class RppgTask(Task):
             "fs": self.fs,
             "chunk_length": self.chunk_length,
             "input_size": self.size,
+            "crop": self.crop.to_dict(),
             "data": {
                 "source": self.data,
                 "counts": list(self.counts),

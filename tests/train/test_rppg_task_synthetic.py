@@ -16,11 +16,11 @@ import pytest
 import torch
 
 from micropulse.rppg.deep import create_model
-from micropulse.rppg.deep.training import RppgTask
-from micropulse.train import TrainSettings, build_task, fit, load_config
+from micropulse.train import TrainSettings, create_task, fit, load_config
 from micropulse.train.loop import seed_everything
+from micropulse.train.rppg_task import RppgTask
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"depth": 2, "embed_dim": 32, "d_state": 8, "drop_path_rate": 0.0}
 # The seeds' augmentation (specs/rppg.md 1.10, batch-wide bugs fixed) is on: without it this small model
 # over-fits the few training heart rates and reads some low held-out HRs at a harmonic.
@@ -74,7 +74,7 @@ def test_shipped_config_builds_the_small_rhythmmamba():
     """configs/rhythmmamba-synthetic.yaml parses, names known options, and builds the small model."""
     cfg = load_config(ROOT / "configs" / "rhythmmamba-synthetic.yaml")
     assert cfg.task == "rppg" and cfg.settings.epochs >= 1
-    task = build_task(cfg.task, cfg.options)
+    task = create_task(cfg.task, cfg.options)
     assert isinstance(task, RppgTask) and task.model_name == "rhythmmamba" and task.do_augment
     n_params = sum(p.numel() for p in task.build_model().parameters())
     assert 10_000 < n_params < 500_000  # small, far from the published 4,922,125

@@ -9,8 +9,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is part of the [deep] extra")
 
 from micropulse.me import labels as L  # noqa: E402
-from micropulse.me.training import MESpotTask, me_loss, window_samples  # noqa: E402
 from micropulse.train import TrainSettings, fit  # noqa: E402
+from micropulse.train.me_task import MESpotTask, me_loss, window_samples  # noqa: E402
 
 
 def test_me_loss_matches_one_hot_semantics():
@@ -51,7 +51,7 @@ def test_synthetic_me_tst_spots_held_out_subjects(tmp_path):
 
 
 def test_leave_one_subject_out_pools_every_fold(tmp_path):
-    from micropulse.me.training import run_loso
+    from micropulse.train.me_task import run_loso
 
     options = {
         "model": "me-tst", "model_options": {"dim": 16, "depth": 2, "d_state": 8}, "n_subjects": 3,

@@ -1,0 +1,1 @@
+"""vatmart.data (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""vatmart.evaluation (see the package docstring)."""

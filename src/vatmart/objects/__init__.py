@@ -1,0 +1,1 @@
+"""vatmart.objects (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""vatmart.perception (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""vatmart.rl (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""vatmart.sim (see the package docstring)."""
