@@ -45,7 +45,7 @@ REAL_VIDEOS = ROOT.parent / "shared" / "data" / "video"
 DEFAULT_VENV = Path.home() / ".cache" / "micropulse" / "bench-peers"
 PEER_PACKAGES = [
     "jax", "keras", "einops", "h5py", "onnxruntime", "av", "heartpy", "numpy<2.3", "setuptools<81",
-    "opencv-python-headless", "scipy", "vitallens",
+    "opencv-python-headless", "scipy", "psutil", "vitallens",
 ]  # fmt: skip
 OPENRPPG = "open-rppg==0.1.1"
 MARK = "PEERS_RESULT "

@@ -103,7 +103,7 @@ def main() -> None:
     collect(plan_jobs(work / "explore-extra", scenes=extra_scenes, first=args.scenes, **kw), workers=args.workers, cache_dir=cache)
     report["seconds_collect"] = time.perf_counter() - t
 
-    torch.set_num_threads(args.workers)
+    torch.set_num_threads(1)  # see TrainPlan.threads
     loop = LoopSettings(rounds=args.rounds, scenes=args.rl_scenes, episodes=args.episodes, perception_epochs=args.round_epochs)
     plan = TrainPlan(loop=loop, warm_epochs=args.warm_epochs, final_epochs=args.final_epochs)
     runs = {}

@@ -78,7 +78,7 @@ def train(
     warm_epochs: int = typer.Option(6), round_epochs: int = typer.Option(2), final_epochs: int = typer.Option(6),
     backbone: str = typer.Option("pointnet", help="pointnet or pointnet2."),
     workers: int = typer.Option(2), engine: str = typer.Option("pool"),
-    seed: int = typer.Option(0), threads: int = typer.Option(0, help="Torch threads (0 = default)."),
+    seed: int = typer.Option(0), threads: int = typer.Option(1, help="Torch threads (0 = torch's default)."),
 ) -> None:
     """Train the perception networks with the interaction-for-perception loop; writes OUT/model.pt."""
     from vatmart.perception.model import NetConfig

@@ -28,7 +28,9 @@ MODEL_FILE = "model.pt"
 @dataclass(frozen=True)
 class TrainPlan:
     """``warm_epochs`` before the loop, the loop (``loop.rounds`` × ``loop.perception_epochs``), then
-    ``final_epochs``; ``threads`` torch threads (0 = torch's default)."""
+    ``final_epochs``; ``threads`` torch threads (0 = torch's default). One thread is the default: these
+    small networks gain little from a second thread, and on a busy 2-core machine two OpenMP threads made
+    a training step 20-30x slower than one (measured)."""
 
     net: NetConfig = field(default_factory=NetConfig)
     perception: PerceptionSettings = field(default_factory=PerceptionSettings)
@@ -36,7 +38,7 @@ class TrainPlan:
     warm_epochs: int = 6
     final_epochs: int = 6
     rl: bool = True
-    threads: int = 0
+    threads: int = 1
 
     def total_epochs(self) -> int:
         return self.warm_epochs + (self.loop.rounds * self.loop.perception_epochs if self.rl else 0) + self.final_epochs

@@ -28,8 +28,10 @@ def test_unknown_command_is_usage_error():
     assert main(["no-such-command"]) == 2
 
 
-def test_missing_optional_dependency_is_a_one_line_error():
-    # a fresh interpreter where `import torch` fails, as on an install without the [deep] extra
+def test_missing_optional_dependency_is_a_one_line_error(video_dir, tmp_path):
+    # a fresh interpreter where `import torch` fails, as on an install without the [deep] extra; the video
+    # is real, since spot checks the file (and its options) before it loads torch and the model
+    clip = video_dir / "single_face.mp4"
     code = (
         "import sys, importlib.abc\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
@@ -38,7 +40,7 @@ def test_missing_optional_dependency_is_a_one_line_error():
         "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from micropulse.cli.app import main\n"
-        "sys.exit(main(['spot', 'no_such_video.mp4']))\n"
+        f"sys.exit(main(['spot', {str(clip)!r}, '--out', {str(tmp_path)!r}]))\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 2

@@ -12,10 +12,11 @@ from micropulse.face import (
     REGION_MESH,
     RegionSampler,
     create_backend,
-    face_crop,
     landmarks_68,
     region_polygons,
 )
+from micropulse.face.boxes import cut_crop, integer_box, shape_box
+from micropulse.face.geometry import TOOLBOX
 from micropulse.face.regions import skin_mask
 from micropulse.face.tracker import FaceState
 
@@ -100,22 +101,26 @@ def test_unknown_region():
         RegionSampler(["chin"])
 
 
-def test_face_crop_follows_the_toolbox_formula():
+def _toolbox_crop(frame, box, size):
+    ib = integer_box(shape_box(box, TOOLBOX), frame.shape[1], frame.shape[0])
+    return None if ib is None else cut_crop(frame, ib, size, TOOLBOX.interpolation)
+
+
+def test_toolbox_crop_follows_the_toolbox_formula():
     rng = np.random.default_rng(2)
     frame = rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)
     # x' = max(0, 10 - 0.25*40) = 0, y' = max(0, 20 - 0.25*60) = 5, w' = 60, h' = 90
-    got = face_crop(frame, (10, 20, 40, 60), scale=1.5, size=72)
+    got = _toolbox_crop(frame, (10, 20, 40, 60), 72)
     want = cv2.resize(frame[5:95, 0:60], (72, 72), interpolation=cv2.INTER_AREA)
     assert got.dtype == np.uint8 and got.shape == (72, 72, 3)
     np.testing.assert_array_equal(got, want)
     # clipped on the right/bottom, resized to 128
-    got = face_crop(frame, (260, 160, 50, 50), size=128)
+    got = _toolbox_crop(frame, (260, 160, 50, 50), 128)
     want = cv2.resize(frame[147:200, 247:300], (128, 128), interpolation=cv2.INTER_AREA)
     np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("box", [(np.nan, 0, 10, 10), (0, 0, 0, 10), (500, 500, 20, 20)])
-def test_face_crop_rejects_missing_boxes(box):
-    # the toolbox would crop [0, 0, H, W] with width/height swapped; we refuse instead
-    with pytest.raises(InputError):
-        face_crop(np.zeros((100, 100, 3), np.uint8), box)
+def test_unusable_boxes_give_no_crop(box):
+    # the toolbox would crop [0, 0, H, W] with width/height swapped; there is no crop instead
+    assert _toolbox_crop(np.zeros((100, 100, 3), np.uint8), box, 72) is None

@@ -7,7 +7,7 @@ import pytest
 from face_videos import FPS, N_FRAMES, NO_FACE, astronaut, moving_frames, path_xy, place
 
 from micropulse.errors import InputError, NoFaceError
-from micropulse.face import FaceTracker, create_backend, extract_traces, iter_face_crops, track_faces
+from micropulse.face import FaceTracker, create_backend, extract_traces, track_faces
 from micropulse.io import write_video
 
 FACE = np.array([i not in NO_FACE for i in range(N_FRAMES)])
@@ -17,7 +17,7 @@ LONG_GAP = np.arange(70, 88)
 
 @pytest.fixture(scope="module")
 def traces(moving_video):
-    return extract_traces(moving_video, crops_size=72)
+    return extract_traces(moving_video)
 
 
 def test_found_where_the_face_is(traces):
@@ -40,10 +40,8 @@ def test_short_gaps_interpolated_long_gaps_missing(traces):
     assert (r > g).all() and (g > b).all()
 
 
-def test_thumbnail_crops_and_json(traces):
+def test_thumbnail_and_json(traces):
     assert traces.thumbnail is not None and traces.thumbnail.shape == (240, 320, 3)
-    assert traces.crops.shape == (N_FRAMES, 72, 72, 3) and traces.crops.dtype == np.uint8
-    assert traces.crops[10].std() > 20  # a face, not a blank
     d = traces.to_dict()
     assert d["n_frames"] == N_FRAMES and d["rgb"][75][0][0] is None and d["lossy"] is False
     mean = traces.mean_rgb()
@@ -105,14 +103,6 @@ def test_haar_backend_box_only(moving_video):
     assert tr.face_found[FACE].mean() > 0.9
     r, g, b = np.nanmean(tr.rgb[tr.face_found], axis=(0, 1))
     assert r > g > b
-
-
-def test_crop_iterator(moving_video):
-    crops = list(iter_face_crops(moving_video, size=128))
-    assert len(crops) == N_FRAMES
-    idx, t, crop = crops[5]
-    assert idx == 5 and t == pytest.approx(5 / FPS, abs=1e-3) and crop.shape == (128, 128, 3)
-    assert crops[80][2] is None
 
 
 def test_bad_parameters(moving_video):

@@ -112,7 +112,8 @@ class PartSpec:
 
 @dataclass(frozen=True)
 class Protocol:
-    """A named protocol: its parts, sort order and a note on its provenance."""
+    """A named protocol: its parts, sort order and a note on its provenance; ``extra["select"]`` is the
+    epoch the protocol tests (``best`` validation loss or ``last``), where it says."""
 
     name: str
     parts: dict[str, PartSpec]
@@ -155,7 +156,11 @@ def _parse(name: str, doc: dict, where: str) -> Protocol:
                 raise FileFormatError(f"protocol {name!r} part {part}: {exc}", where) from None
     if not parts:
         raise FileFormatError(f"protocol {name!r} has none of train/valid/test", where)
-    return Protocol(name, parts, doc.get("order", "natural"), doc.get("note", ""), doc.get("unit"))
+    select = doc.get("select")
+    if select is not None and select not in ("best", "last"):
+        raise FileFormatError(f"protocol {name!r}: select must be 'best' or 'last', got {select!r}", where)
+    extra = {"select": select} if select else {}
+    return Protocol(name, parts, doc.get("order", "natural"), doc.get("note", ""), doc.get("unit"), extra)
 
 
 def load_protocols(path: str | Path | None = None) -> dict[str, Protocol]:

@@ -1,36 +1,37 @@
-"""The face front-end: detector and landmark backends, tracking, skin regions, crops, traces.
+"""The face front-end: detector and landmark backends, tracking, skin regions, crop geometry and boxes, traces.
 
-No torch here. Backends: ``mediapipe`` (default; 478-point mesh) and ``haar`` (box only).
+No torch here. Backends: ``mediapipe`` (default; 478-point mesh) and ``haar`` (box only). Names are
+loaded on first use (PEP 562), so importing a light module such as :mod:`micropulse.face.geometry`
+(which ``rppg.deep`` does to describe its weights) does not load OpenCV or mediapipe.
 """
 
-from micropulse.face.backends import FACE_BACKENDS, FaceBackend, FaceBox, create_backend, list_backends
-from micropulse.face.crops import face_crop, iter_face_crops, square_box
-from micropulse.face.ibug68 import IBUG68_FROM_MESH, landmarks_68
-from micropulse.face.regions import REGION_MESH, RegionSampler, draw_regions, region_polygons, skin_mask
-from micropulse.face.traces import FaceTraces, extract_traces
-from micropulse.face.tracker import FaceState, FaceTracker
-from micropulse.face.tracking import FaceTrack, track_faces
+from __future__ import annotations
 
-__all__ = [
-    "FACE_BACKENDS",
-    "IBUG68_FROM_MESH",
-    "REGION_MESH",
-    "FaceBackend",
-    "FaceBox",
-    "FaceState",
-    "FaceTrack",
-    "FaceTracker",
-    "FaceTraces",
-    "RegionSampler",
-    "create_backend",
-    "draw_regions",
-    "extract_traces",
-    "face_crop",
-    "iter_face_crops",
-    "landmarks_68",
-    "list_backends",
-    "region_polygons",
-    "skin_mask",
-    "square_box",
-    "track_faces",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "FACE_BACKENDS": "backends", "FaceBackend": "backends", "FaceBox": "backends", "create_backend": "backends",
+    "list_backends": "backends", "CropGeometry": "geometry", "get_convention": "geometry",
+    "CropBoxTracker": "boxes", "cut_crop": "boxes", "shape_box": "boxes",
+    "IBUG68_FROM_MESH": "ibug68", "landmarks_68": "ibug68",
+    "REGION_MESH": "regions", "RegionSampler": "regions", "draw_regions": "regions",
+    "region_polygons": "regions", "skin_mask": "regions",
+    "FaceTraces": "traces", "extract_traces": "traces", "FaceState": "tracker", "FaceTracker": "tracker",
+    "FaceTrack": "tracking", "track_faces": "tracking",
+}  # fmt: skip
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'micropulse.face' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"micropulse.face.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -65,20 +65,18 @@ class FaceBackend(ABC):
 
 
 FACE_BACKENDS: Registry[type[FaceBackend]] = Registry("face backend")
+# Entries are imported on first use (the mediapipe graph and OpenCV's cascades load only when asked for).
+FACE_BACKENDS.register_lazy("mediapipe", "micropulse.face.mediapipe:MediapipeBackend")
+FACE_BACKENDS.register_lazy("haar", "micropulse.face.haar:HaarBackend")
 
 
 def create_backend(name: str | FaceBackend = "mediapipe") -> FaceBackend:
     """Build a registered backend by name ('mediapipe', 'haar'); a backend instance is returned as is."""
     if isinstance(name, FaceBackend):
         return name
-    # importing the modules registers them
-    from micropulse.face import haar, mediapipe  # noqa: F401
-
     return FACE_BACKENDS.get(name)()
 
 
 def list_backends() -> list[str]:
     """Names of the registered face backends."""
-    from micropulse.face import haar, mediapipe  # noqa: F401
-
     return FACE_BACKENDS.names()

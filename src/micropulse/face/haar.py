@@ -10,10 +10,9 @@ import cv2
 import numpy as np
 
 from micropulse.errors import MicropulseError
-from micropulse.face.backends import FACE_BACKENDS, FaceBackend, FaceBox
+from micropulse.face.backends import FaceBackend, FaceBox
 
 
-@FACE_BACKENDS.register("haar")
 class HaarBackend(FaceBackend):
     """OpenCV ``haarcascade_frontalface_default.xml``; boxes only (regions come from the box)."""
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from micropulse.errors import MicropulseError
-from micropulse.face.backends import FACE_BACKENDS, FaceBackend, FaceBox
+from micropulse.face.backends import FaceBackend, FaceBox
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,6 @@ def _solutions():  # noqa: ANN202 - mediapipe has no type hints
     return mp.solutions
 
 
-@FACE_BACKENDS.register("mediapipe")
 class MediapipeBackend(FaceBackend):
     """BlazeFace short-range detector (full-range as a fallback) and the refined 478-point mesh.
 

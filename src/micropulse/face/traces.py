@@ -1,4 +1,5 @@
-"""One pass over a video: track the face, average the skin regions, optionally keep face crops.
+"""One pass over a video: track the face and average the skin regions (face crops for deep models are the
+front end's, cut by the weights' crop geometry: :mod:`micropulse.face.boxes`).
 
 This is the call the pulse pipeline makes: :func:`extract_traces` returns RGB traces per region with
 their timestamps, where the face was found, and a thumbnail with the regions drawn.
@@ -16,7 +17,6 @@ import numpy as np
 
 from micropulse.errors import InputError, NoFaceError
 from micropulse.face.backends import FaceBackend
-from micropulse.face.crops import try_face_crop
 from micropulse.face.gaps import fill_short_gaps
 from micropulse.face.regions import RegionSampler, check_regions, draw_regions
 from micropulse.face.tracker import FaceTracker
@@ -44,7 +44,6 @@ class FaceTraces:
         lossy: the codec is lossy (None: unknown). codec: fourcc or kind of source.
         thumbnail: an RGB uint8 frame with the face and the regions drawn (None if no face).
         boxes: (T, 4) face box (x, y, w, h) pixels, NaN where missing (short gaps interpolated).
-        crops: (T, S, S, 3) uint8 face crops when asked for (missing frames hold the last crop).
         source: the video's name. backend: the face backend used.
     """
 
@@ -60,7 +59,6 @@ class FaceTraces:
     codec: str
     thumbnail: np.ndarray | None = field(repr=False, default=None)
     boxes: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 4)))
-    crops: np.ndarray | None = field(repr=False, default=None)
     source: str = ""
     backend: str = ""
 
@@ -104,8 +102,6 @@ def extract_traces(
     face_index: int = 0,
     skin_mask: bool = False,
     max_gap_s: float = 0.5,
-    crops_size: int | None = None,
-    crop_scale: float = 1.5,
     progress: bool = False,
 ) -> FaceTraces:
     """Track the face through a video and return the mean colour of its skin regions on every frame.
@@ -119,8 +115,6 @@ def extract_traces(
         face_index: which face by size rank (0 = the largest).
         skin_mask: keep only skin-coloured pixels (YCrCb rule) inside each region.
         max_gap_s: gaps in the face track up to this many seconds are interpolated.
-        crops_size: also collect square face crops of this side (72 or 128) for deep models.
-        crop_scale: box enlargement for the crops (specs/rppg.md §3.2: 1.5).
         progress: draw a progress bar.
 
     Raises:
@@ -130,8 +124,6 @@ def extract_traces(
     names = check_regions(regions)
     if not max_gap_s >= 0:
         raise InputError(f"max_gap_s must be >= 0 seconds, got {max_gap_s}")
-    if crops_size is not None and int(crops_size) < 1:
-        raise InputError(f"crops_size must be a positive number of pixels, got {crops_size}")
     src = open_video(video)
     tracker = FaceTracker(backend, detect_every=detect_every, mesh_every=mesh_every, face_index=face_index)
     sampler = RegionSampler(names, use_skin_mask=skin_mask)
@@ -140,8 +132,6 @@ def extract_traces(
     times: list[float] = []
     found: list[bool] = []
     boxes: list[np.ndarray] = []
-    crops: list[np.ndarray] = []
-    last_crop = None
     thumbnail = None
     try:
         with progress_bar(src.n_frames, f"face {src.name}", enabled=progress) as advance:
@@ -157,20 +147,6 @@ def extract_traces(
                         thumbnail = draw_regions(frame.rgb, sampler.polygons)
                 else:
                     rows.append(empty)
-                if crops_size is not None:
-                    crop = (
-                        try_face_crop(frame.rgb, state.box, crop_scale, int(crops_size))
-                        if state.found
-                        else None
-                    )
-                    if crop is None:
-                        crop = (
-                            last_crop
-                            if last_crop is not None
-                            else np.zeros((crops_size, crops_size, 3), np.uint8)
-                        )
-                    last_crop = crop
-                    crops.append(crop)
                 advance()
     finally:
         tracker.close()
@@ -198,7 +174,6 @@ def extract_traces(
         codec=src.codec,
         thumbnail=thumbnail,
         boxes=box_arr,
-        crops=np.stack(crops) if crops_size is not None else None,
         source=src.name,
         backend=tracker.backend.name,
     )

@@ -147,23 +147,34 @@ class SpotResult:
 def _check_decode_values(p: float | None, k_p: int | None, synergy: int | None) -> None:
     """Refuse bad decoding values (None = not given); run before any video is opened or model loaded."""
     if p is not None and not 0.0 <= p <= 1.0:
-        raise InputError(f"threshold fraction p (--p) must lie in [0, 1], got {p}")
+        raise InputError(f"threshold fraction p must lie in [0, 1] (--p), got {p}")
     if k_p is not None and k_p < 1:
-        raise InputError(f"k_p (--k-p) must be >= 1 frame, got {k_p}")
+        raise InputError(f"k_p must be >= 1 frame (--k-p), got {k_p}")
     if synergy is not None and synergy not in (0, 1, 2):
-        raise InputError(f"synergy (--synergy) must be 0, 1 or 2, got {synergy}")
+        raise InputError(f"synergy must be 0, 1 or 2 (--synergy), got {synergy}")
 
 
 def _decode_settings(info: SpotModelInfo, decoder, p, k_p, synergy):  # noqa: ANN001, ANN202
-    from micropulse.me.infer import DecodeSettings, get_decoder
+    from micropulse.me.infer import DecodeSettings
 
     known = {f.name for f in fields(DecodeSettings)}
     base = DecodeSettings(**{k: v for k, v in info.decode.items() if k in known})
     overrides = {"decoder": decoder, "p": p, "k_p": k_p, "synergy": synergy}
     s = replace(base, **{k: v for k, v in overrides.items() if v is not None})
-    get_decoder(s.decoder)  # an unknown name lists the known ones
+    _check_decoder(s.decoder)
     _check_decode_values(s.p, s.k_p, s.synergy)
     return s
+
+
+def _check_decoder(name: str) -> None:
+    """An unknown decoder is a bad setting (InputError naming ``--decoder`` and the known decoders)."""
+    from micropulse.errors import UnknownNameError
+    from micropulse.me.infer import get_decoder
+
+    try:
+        get_decoder(name)
+    except UnknownNameError as exc:
+        raise InputError(f"--decoder: {exc}") from None
 
 
 def spot_video(
@@ -221,9 +232,7 @@ def spot_video(
     from micropulse.pipeline.spot_weights import load_spot_model
 
     if decoder is not None:
-        from micropulse.me.infer import get_decoder
-
-        get_decoder(decoder)  # before the model loads
+        _check_decoder(decoder)  # before the model loads
     net, info = load_spot_model(model, weights)
     settings = _decode_settings(info, decoder, p, k_p, synergy)
     use_flow = flow or info.flow

@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 
 from micropulse.errors import InputError
 from micropulse.progress import progress
+from micropulse.train.distributed import DistContext
 from micropulse.train.task import Task
 
 log = logging.getLogger(__name__)
@@ -117,18 +118,25 @@ EpochCallback = Callable[[dict[str, float], int], None]
 
 
 def fit(
-    task: Task, settings: TrainSettings, show_progress: bool = False, on_epoch: EpochCallback | None = None
+    task: Task,
+    settings: TrainSettings,
+    show_progress: bool = False,
+    on_epoch: EpochCallback | None = None,
+    dist: DistContext | None = None,
 ) -> TrainResult:
     """Train ``task``'s model with ``settings``; returns the final model path, history and test metrics.
 
     ``on_epoch(row, epochs)`` is called after each epoch (the CLI prints train and validation loss with
-    it); the loss curve over all epochs is written to ``out_dir/loss.png`` at the end.
+    it); the loss curve over all epochs is written to ``out_dir/loss.png`` at the end. ``dist``: this
+    process's place in a data-parallel group (:mod:`micropulse.train.distributed`); None = one process.
+    With ``task.selection == "best"`` and validation data, the weights of the epoch with the lowest
+    validation loss (kept in ``out_dir/best.pt``) are the ones tested and saved.
     """
     before = torch.get_num_threads()
     if settings.threads > 0:
         torch.set_num_threads(settings.threads)
     try:
-        return _fit(task, settings, show_progress, on_epoch)
+        return _fit(task, settings, show_progress, on_epoch, dist or DistContext())
     finally:
         torch.set_num_threads(before)
 
@@ -163,27 +171,33 @@ def plot_loss_curve(history: list[dict[str, float]], path: str | Path, title: st
     return out
 
 
-def _fit(task: Task, settings: TrainSettings, show_progress: bool, on_epoch: EpochCallback | None) -> TrainResult:
+def _fit(
+    task: Task, settings: TrainSettings, show_progress: bool, on_epoch: EpochCallback | None, dist: DistContext
+) -> TrainResult:
     out = Path(settings.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    device = resolve_device(settings.device)
+    if dist.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+    device = dist.device if dist.world > 1 else resolve_device(settings.device)
     gen = seed_everything(settings.seed)
     meta = task.metadata()
     fp = settings.fingerprint(meta)
 
-    model = task.build_model().to(device)
-    train_ds = task.train_data()
+    model = task.build_model().to(device)  # same seed in every process: the same initial weights
+    with dist.main_first():  # the main process preprocesses (and caches) the data; the others then read it
+        train_ds = task.train_data()
+        val_ds = task.val_data()
     if len(train_ds) == 0:
         raise InputError(f"task {task.name!r} has no training samples")
-    loader = DataLoader(train_ds, batch_size=settings.batch_size, shuffle=True, generator=gen,
-                        num_workers=settings.num_workers, drop_last=len(train_ds) > settings.batch_size)  # fmt: skip
+    loader = dist.loader(train_ds, settings.batch_size, gen, settings.num_workers)
+    net = dist.wrap(model)
     opt = task.optimizer(model.parameters(), settings.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=settings.lr, epochs=settings.epochs, steps_per_epoch=len(loader)
     )
     history: list[dict[str, float]] = []
     start_epoch = 0
-    last = out / "last.pt"
+    last, best_path = out / "last.pt", out / "best.pt"
+    select_best = task.selection == "best" and val_ds is not None and len(val_ds) > 0
     if settings.resume and last.exists():
         ckpt = torch.load(last, map_location=device, weights_only=False)
         if ckpt.get("fingerprint") == fp:
@@ -197,16 +211,19 @@ def _fit(task: Task, settings: TrainSettings, show_progress: bool, on_epoch: Epo
             log.info("resumed from %s at epoch %d", last, start_epoch)
         else:
             log.warning("%s was made with other settings; starting over", last)
+            start_epoch = 0
+    dist.barrier()  # every process has read last.pt before the main one overwrites it
 
-    val_ds = task.val_data()
     steps = (settings.epochs - start_epoch) * len(loader)
-    with progress(steps, f"training {task.name}", enabled=show_progress) as advance:
+    with progress(steps, f"training {task.name}", enabled=show_progress and dist.is_main) as advance:
         for epoch in range(start_epoch, settings.epochs):
             model.train()
+            dist.set_epoch(loader, epoch)
+            aug_gen = gen if dist.world == 1 else dist.generator(settings.seed, epoch)
             t0, total, n, parts_sum = time.perf_counter(), 0.0, 0, {}
             for batch in loader:
-                batch = task.augment(_to_device(batch, device), gen)
-                loss, parts = task.loss(model, batch)
+                batch = task.augment(_to_device(batch, device), aug_gen)
+                loss, parts = task.loss(net, batch)
                 if not torch.isfinite(loss):
                     raise InputError(f"non-finite training loss at epoch {epoch + 1}: {parts}")
                 opt.zero_grad(set_to_none=True)
@@ -218,31 +235,47 @@ def _fit(task: Task, settings: TrainSettings, show_progress: bool, on_epoch: Epo
                 for k, v in parts.items():
                     parts_sum[k] = parts_sum.get(k, 0.0) + v
                 advance()
-            row = {"epoch": epoch + 1, "loss": total / max(n, 1), "seconds": time.perf_counter() - t0}
-            row.update({k: v / max(n, 1) for k, v in parts_sum.items()})
+            row = {"epoch": epoch + 1, "loss": dist.mean(total / max(n, 1)), "seconds": time.perf_counter() - t0}
+            row.update({k: dist.mean(v / max(n, 1)) for k, v in parts_sum.items()})
             if val_ds is not None and len(val_ds):
                 row["val_loss"] = _val_loss(task, model, val_ds, settings.batch_size, device)
             history.append(row)
             log.info("epoch %d/%d loss %.4f", epoch + 1, settings.epochs, row["loss"])
-            _atomic_save({
-                "model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "epoch": epoch + 1, "history": history, "fingerprint": fp,
-                "torch_rng": torch.get_rng_state(), "loader_rng": gen.get_state(),
-            }, last)  # fmt: skip
-            (out / "history.json").write_text(json.dumps(history, indent=2))
-            if on_epoch is not None:
-                on_epoch(row, settings.epochs)
+            if dist.is_main:
+                if select_best and row["val_loss"] <= min(r["val_loss"] for r in history):
+                    _atomic_save({"model": model.state_dict(), "epoch": epoch + 1, "val_loss": row["val_loss"],
+                                  "fingerprint": fp}, best_path)  # fmt: skip
+                _atomic_save({
+                    "model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "epoch": epoch + 1, "history": history, "fingerprint": fp,
+                    "torch_rng": torch.get_rng_state(), "loader_rng": gen.get_state(),
+                }, last)  # fmt: skip
+                (out / "history.json").write_text(json.dumps(history, indent=2))
+                if on_epoch is not None:
+                    on_epoch(row, settings.epochs)
+            dist.barrier()
 
+    selected = {"rule": "last", "epoch": settings.epochs}
+    if select_best and best_path.exists():
+        best = torch.load(best_path, map_location=device, weights_only=False)
+        if best.get("fingerprint") == fp:
+            model.load_state_dict(best["model"])
+            selected = {"rule": "best", "epoch": int(best["epoch"]), "val_loss": float(best["val_loss"])}
     model.eval()
-    test_metrics = task.evaluate(model, device)
     model_path = out / "model.pt"
-    _atomic_save({
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "metadata": {**meta, "settings": asdict(settings), "test_metrics": test_metrics,
-                     "params": sum(p.numel() for p in model.parameters()), "history": history},
-    }, model_path)  # fmt: skip
-    (out / "metrics.json").write_text(json.dumps(test_metrics, indent=2, default=float))
-    curve = plot_loss_curve(history, out / "loss.png", title=f"training {task.name}") if history else None
+    curve = None
+    test_metrics: dict[str, Any] = {}
+    if dist.is_main:
+        task.work_dir = out
+        test_metrics = task.evaluate(model, device)
+        _atomic_save({
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "metadata": {**meta, "settings": asdict(settings), "test_metrics": test_metrics, "selected": selected,
+                         "params": sum(p.numel() for p in model.parameters()), "history": history},
+        }, model_path)  # fmt: skip
+        (out / "metrics.json").write_text(json.dumps(test_metrics, indent=2, default=float))
+        curve = plot_loss_curve(history, out / "loss.png", title=f"training {task.name}") if history else None
+    dist.barrier()
     return TrainResult(model_path, history, test_metrics, resumed_from_epoch=start_epoch, loss_curve=curve)
 
 

@@ -30,12 +30,16 @@ from micropulse.rppg.deep.transforms import normalise, resize_crops
 from micropulse.signals.recipes import get_recipe
 from micropulse.synth.ppg import ppg_waveform
 from micropulse.synth.pulse_video import SynthSettings, render_frames
+from micropulse.train.rppg_data import normalise_label
+from micropulse.train.rppg_tree import TreeData
 from micropulse.train.task import Task
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LOSS = {"rhythmmamba": "rhythmmamba", "rhythmformer": "rhythmformer", "physnet": "neg_pearson"}
-DATA_SOURCES = ("synthetic",)
+DATA_SOURCES = ("synthetic", "tree")
+#: Which epoch's weights are tested: ``best`` (lowest validation loss, the toolbox's default) or ``last``.
+SELECTIONS = ("best", "last")
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,7 @@ def render_synthetic(
     )  # (T, H, W, 3)
     x = normalise(frames.astype(np.float32), normalisation).transpose(0, 3, 1, 2)
     bvp = wave.bvp.astype(np.float64)
-    if normalisation == "DiffNormalized":  # toolbox DiffNormalized label: diff / std, zero appended
-        d = np.diff(bvp)
-        label = np.concatenate([d / d.std(), [0.0]])
-    else:
-        label = (bvp - bvp.mean()) / bvp.std()
+    label = normalise_label(bvp, normalisation)
     return SyntheticVideo(
         np.ascontiguousarray(x, dtype=np.float32), label.astype(np.float32), wave.mean_hr_bpm, seed
     )
@@ -111,7 +111,20 @@ class RppgTask(Task):
         augment: the seeds' augmentation (HR-based 2x up/down-sampling with p=0.5, horizontal flip p=0.5).
         augment_as_coded: reproduce the batch-wide bugs (flip decided once per batch; a resampling triggered
             by one sample applied to every sample of the batch, as RhythmMamba's trainer does).
-        data: data source; only ``synthetic`` for now.
+        data: ``synthetic`` (videos rendered in memory) or ``tree`` (dataset trees on disk); None: ``tree``
+            when ``dataset``, ``protocol`` or ``splits`` is given, else ``synthetic``.
+        dataset, root: a dataset tree (registered loader name, folder) for a one-dataset protocol.
+        roots: folders of the datasets a protocol reads (``{pure: DIR, ubfc-rppg: DIR}``; cross-dataset).
+        protocol: a named protocol (``micropulse.datasets.splits``; e.g. ``rhythm-cross-pure-ubfc``).
+        splits: toolbox-style parts instead of a protocol, ``{train: {dataset, root, begin, end}, valid:
+            ..., test: ...}`` (the config keys ``TRAIN.DATA.DATASET`` / ``DATA_PATH`` / ``BEGIN`` / ``END``
+            land here).
+        cache_dir: crop cache and preprocessed chunks (tree data), shared with ``evaluate --cache-dir``.
+        face: front-end face backend name recorded in the crop-cache key (tree data).
+        alignment: label alignment of the dataset loaders (``timestamps`` or ``index``).
+        recipe: evaluation recipe of the test metrics (``rhythm``, ``toolbox-2023``, ``toolbox-2025``).
+        select: ``best`` (lowest validation loss) or ``last`` epoch is kept; None: the protocol's rule,
+            else ``best`` when there is validation data.
         n_train, n_val, n_test: synthetic videos per split (disjoint seeds).
         seconds: length of each synthetic video, seconds.
         size: frame size, pixels (square).
@@ -137,7 +150,7 @@ class RppgTask(Task):
         loss_as_coded: bool = False,
         augment: bool = False,
         augment_as_coded: bool = False,
-        data: str = "synthetic",
+        data: str | None = None,
         n_train: int = 12,
         n_val: int = 2,
         n_test: int = 4,
@@ -150,6 +163,16 @@ class RppgTask(Task):
         normalisation: str | None = None,
         seed: int = 0,
         crop: str | dict[str, Any] = "micropulse",
+        dataset: str | None = None,
+        root: str | None = None,
+        roots: dict[str, str] | None = None,
+        protocol: str | None = None,
+        splits: dict[str, dict[str, Any]] | None = None,
+        cache_dir: str = "runs/cache",
+        face: str = "mediapipe",
+        alignment: str = "timestamps",
+        recipe: str = "rhythm",
+        select: str | None = None,
     ) -> None:
         self.spec = get_spec(model)
         self.crop = (
@@ -162,6 +185,8 @@ class RppgTask(Task):
         self.loss_as_coded = bool(loss_as_coded)
         self.do_augment = bool(augment)
         self.augment_as_coded = bool(augment_as_coded)
+        if data is None:
+            data = "tree" if (dataset or protocol or splits) else "synthetic"
         if data not in DATA_SOURCES:
             raise InputError(f"unknown rPPG data source {data!r}; known: {', '.join(DATA_SOURCES)}")
         if min(n_train, n_test) < 1 or n_val < 0:
@@ -181,6 +206,18 @@ class RppgTask(Task):
             )
         self.seed = int(seed)
         self._videos: dict[str, list[SyntheticVideo]] = {}
+        get_recipe(recipe)  # unknown recipe -> error listing the known ones, before any training
+        self.recipe = recipe
+        if select is not None and select not in SELECTIONS:
+            raise InputError(f"select must be one of {SELECTIONS}, got {select!r}")
+        self.tree: TreeData | None = None
+        if data == "tree":
+            self.tree = TreeData(
+                dataset=dataset, root=root, roots=roots, protocol=protocol, splits=splits, cache_dir=cache_dir,
+                face=face, alignment=alignment, size=self.size, fs=self.fs, chunk_length=self.chunk_length,
+                normalisation=self.normalisation, geometry=self.crop.to_dict(),
+            )  # fmt: skip
+        self.selection = select or (self.tree.selection if self.tree else ("best" if n_val else "last"))
 
     # data -----------------------------------------------------------------------------------------
     def videos(self, split: str) -> list[SyntheticVideo]:
@@ -209,9 +246,13 @@ class RppgTask(Task):
         return TensorDataset(torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts]))
 
     def train_data(self) -> Dataset:
+        if self.tree is not None:
+            return self.tree.dataset("train")
         return self._dataset("train")
 
     def val_data(self) -> Dataset | None:
+        if self.tree is not None:
+            return self.tree.dataset("valid") if "valid" in self.tree.sources else None
         return self._dataset("val") if self.counts[1] else None
 
     # model and loss -------------------------------------------------------------------------------
@@ -257,9 +298,13 @@ class RppgTask(Task):
         return torch.cat([model(c[None].to(device))[0].cpu() for c in x]).numpy()
 
     def evaluate(self, model: nn.Module, device: torch.device) -> dict[str, Any]:
-        """HR MAE/RMSE (bpm) on the synthetic test videos, recipe ``rhythm`` (§4.3), whole-video HR."""
+        """Test metrics. Tree data: ``micropulse.eval`` on the test part with ``recipe`` (the numbers
+        ``micropulse evaluate --model ARCH --weights model.pt`` reports). Synthetic: HR MAE/RMSE (bpm) on the
+        synthetic test videos, whole-video HR by ``recipe``."""
         model.eval()
-        recipe = get_recipe("rhythm")
+        if self.tree is not None:
+            return self.tree.evaluate(model, self.model_name, self.metadata(), self.recipe, self.work_dir)
+        recipe = get_recipe(self.recipe)
         rows = []
         for v in self.videos("test"):
             bvp = self.predict_video(model, v, device)
@@ -269,7 +314,7 @@ class RppgTask(Task):
         err = np.array([r["hr_pred_bpm"] - r["hr_true_bpm"] for r in rows])
         return {
             "synthetic": True,
-            "recipe": "rhythm",
+            "recipe": self.recipe,
             "n_videos": len(rows),
             "hr_mae_bpm": float(np.abs(err).mean()),
             "hr_rmse_bpm": float(np.sqrt((err**2).mean())),
@@ -290,7 +335,9 @@ class RppgTask(Task):
             "chunk_length": self.chunk_length,
             "input_size": self.size,
             "crop": self.crop.to_dict(),
-            "data": {
+            "recipe": self.recipe,
+            "selection": self.selection,
+            "data": self.tree.metadata() if self.tree is not None else {
                 "source": self.data,
                 "counts": list(self.counts),
                 "seconds": self.seconds,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -21,6 +22,10 @@ class Task(ABC):
     """
 
     name: str = "task"
+    #: Which epoch's weights the trainer keeps: ``last``, or ``best`` (lowest validation loss; needs val data).
+    selection: str = "last"
+    #: The run's output folder, set by the trainer before :meth:`evaluate` (tasks may write test outputs there).
+    work_dir: Path | None = None
 
     @abstractmethod
     def build_model(self) -> nn.Module:
