@@ -81,4 +81,4 @@ def test_spot_bad_weights_is_a_clear_error(video_dir, tmp_path, capsys):
     junk.write_bytes(b"\x00\x01garbage")
     assert main(["spot", str(video_dir / "single_face.mp4"), "--weights", str(junk)]) == 2
     err = capsys.readouterr().err
-    assert "w.pth" in err and "torch checkpoint" in err
+    assert "w.pth" in err and "PyTorch checkpoint" in err

@@ -17,7 +17,8 @@ from micropulse.errors import InputError, NoFaceError, VideoReadError, WeightsEr
 from micropulse.me.decode import SpottedInterval
 from micropulse.me.infer import DecodeSettings
 from micropulse.me.models import create_me_model
-from micropulse.pipeline import spot_weights as W
+from micropulse.me.models import weights as MW
+from micropulse.pipeline import spot as W
 from micropulse.pipeline.spot import CSV_COLUMNS, _decode_settings, spot_video, to_source_intervals
 
 META = {
@@ -94,7 +95,7 @@ def test_shape_mismatch_garbage_and_wrong_arch_are_weights_errors(tmp_path, chec
     name = next(k for k, v in sd.items() if v.ndim == 2)
     sd[name] = torch.zeros(sd[name].shape[0] + 1, sd[name].shape[1])
     torch.save(sd, tmp_path / "shape.pth")
-    with pytest.raises(WeightsError, match="size mismatch"):
+    with pytest.raises(WeightsError, match="shape mismatch"):
         W.load_spot_model("me-tst", tmp_path / "shape.pth")
     (tmp_path / "junk.pt").write_text("not a checkpoint")
     with pytest.raises(WeightsError, match="cannot read"):
@@ -106,7 +107,7 @@ def test_shape_mismatch_garbage_and_wrong_arch_are_weights_errors(tmp_path, chec
 
 
 def test_builtin_weights_are_labelled_synthetic(tmp_path, monkeypatch):
-    monkeypatch.setattr(W, "BUILTIN_DIR", tmp_path)
+    monkeypatch.setattr(MW, "BUILTIN_DIR", tmp_path)
     with pytest.raises(WeightsError, match="no built-in weights"):
         W.load_spot_model()
     save_checkpoint(tmp_path / "me-tst-synthetic.pt")
@@ -116,10 +117,10 @@ def test_builtin_weights_are_labelled_synthetic(tmp_path, monkeypatch):
 
 def test_shipped_builtin_checkpoint_state():
     """Either the shipped checkpoint loads strictly, or its absence is a clear WeightsError (no skip)."""
-    path = W.BUILTIN_DIR / "me-tst-synthetic.pt"
+    path = MW.BUILTIN_DIR / "me-tst-synthetic.pt"
     if path.is_file():
         _, info = W.load_spot_model()
-        assert info.arch == "me-tst" and info.weights == W.BUILTIN_LABEL and info.kind == "micropulse"
+        assert info.arch == "me-tst" and info.weights == MW.BUILTIN_LABEL and info.kind == "micropulse"
     else:
         with pytest.raises(WeightsError, match="--weights"):
             W.load_spot_model()
@@ -186,7 +187,7 @@ def test_array_input_too_short_and_faceless(synth_video, checkpoint):
 def test_builtin_result_says_synthetic_and_plots_without_thumbnail(tmp_path):
     from micropulse.pipeline.spot import SpotInterval, SpotResult, write_spot_outputs
 
-    info = W.SpotModelInfo("me-tst", W.BUILTIN_LABEL, "micropulse", "me-tst", 50, "farneback")
+    info = MW.MEWeightsInfo("me-tst", MW.BUILTIN_LABEL, "micropulse", "me-tst", 50, "farneback")
     frames = np.arange(100)
     scores = 0.2 + 0.6 * np.exp(-(((frames - 40) / 4.0) ** 2))
     res = SpotResult(

@@ -11,7 +11,7 @@ from vatmart.perception.backbone import BACKBONES, farthest_points
 from vatmart.perception.model import NetConfig, VatMartNet, cvae_loss, rot6d_to_matrix
 from vatmart.perception.train import load_checkpoint, save_checkpoint, train_step
 
-B, N, M = 3, 256, 10
+B, N, M = 3, 128, 10
 
 
 def _batch(gen: torch.Generator) -> dict[str, torch.Tensor]:
@@ -66,7 +66,7 @@ def test_cvae_loss_uses_the_papers_weights():
 def test_overfits_one_batch(backbone):
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
-    net = VatMartNet(NetConfig(backbone=backbone, n_proposals=8))
+    net = VatMartNet(NetConfig(backbone=backbone, n_proposals=8, z_dim=16, hidden=64))
     b = _batch(torch.Generator().manual_seed(2))
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     first = None

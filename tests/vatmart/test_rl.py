@@ -19,7 +19,7 @@ from vatmart.rl.episode import (
     rewards,
     run_episode,
 )
-from vatmart.rl.td3 import TD3, Replay
+from vatmart.rl.td3 import TD3, Replay, TD3Settings
 
 
 def _dyn(final: float, dist: float = 0.0) -> np.ndarray:
@@ -52,18 +52,18 @@ def test_hindsight_relabel_turns_a_miss_into_a_success():
 
 
 def test_numpy_actor_matches_torch_and_td3_learns_a_bandit():
-    td3 = TD3(seed=0)
+    td3 = TD3(TD3Settings(hidden=64, batch_size=64), seed=0)
     s = np.random.default_rng(0).normal(size=(8, STATE_DIM)).astype(np.float32)
     with torch.no_grad():
         ref = td3.actor(torch.as_tensor(s)).numpy()
     assert np.allclose(mlp_forward(td3.actor_weights(), s), ref, atol=1e-5)
     # one-step problem: reward = -|a - 0.5|; TD3 should push the action towards 0.5
     replay, rng = Replay(5000), np.random.default_rng(1)
-    for _ in range(600):
+    for _ in range(400):
         a = rng.uniform(-1, 1, (1, ACTION_DIM)).astype(np.float32)
         st = np.zeros((2, STATE_DIM), np.float32)
         replay.add_episode(st, a, np.array([-100 * np.abs(a - 0.5).sum()], np.float32))
-    td3.update(replay, 1500, rng)
+    td3.update(replay, 600, rng)
     with torch.no_grad():
         act = td3.actor(torch.zeros(1, STATE_DIM)).numpy()[0]
     assert np.abs(act - 0.5).mean() < 0.2, act

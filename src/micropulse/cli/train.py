@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
         loso: bool = typer.Option(
             False, "--loso", help="me-spot only: leave-one-subject-out, one model per subject, pooled score."
         ),
+        nproc: int = typer.Option(
+            1, "--nproc", help="Data-parallel processes (DistributedDataParallel; gloo on CPU, NCCL on GPUs)."
+        ),
     ) -> None:
         """Train a model from a YAML config; checkpoints every epoch and resumes an interrupted run.
 
@@ -34,6 +37,8 @@ def register(app: typer.Typer) -> None:
             task: me-spot
             options: {model: me-tst, n_subjects: 8, videos_per_subject: 2}
             train: {epochs: 30, batch_size: 32, lr: 1.0e-3, out_dir: runs/me-tst}
+
+        With --nproc N (or under torchrun) the global batch stays train.batch_size, split over N processes.
         """
         from rich.console import Console
 
@@ -64,12 +69,33 @@ def register(app: typer.Typer) -> None:
             console.print(f"pooled leave-one-subject-out metrics: {out_file}")
             typer.echo(json.dumps(pooled, indent=2, default=float))
             return
-        task = create_task(cfg.task, cfg.options)
-        result = fit(task, cfg.settings, show_progress=True, on_epoch=_epoch_printer(console))
+        from micropulse.train.distributed import from_env, launch
+
+        task = create_task(cfg.task, cfg.options)  # bad options fail here, before any process starts
+        if nproc > 1:
+            launch(nproc, train_in_group, str(config), overrides)
+            metrics = json.loads((Path(cfg.settings.out_dir) / "metrics.json").read_text())
+            console.print(f"model: {Path(cfg.settings.out_dir) / 'model.pt'} ({nproc} processes)")
+            typer.echo(json.dumps(metrics, indent=2, default=float))
+            return
+        ctx = from_env(cfg.settings.device)  # under torchrun: this process's place in the group
+        result = fit(task, cfg.settings, show_progress=True, on_epoch=_epoch_printer(console), dist=ctx)
+        if ctx is not None and not ctx.is_main:
+            return
         console.print(f"model: {result.model_path}")
         if result.loss_curve is not None:
             console.print(f"loss curve: {result.loss_curve}")
         typer.echo(json.dumps(result.test_metrics, indent=2, default=float))
+
+
+def train_in_group(config: str, overrides: dict) -> None:
+    """One process of ``--nproc N``: join the group, build the task, train (module level: spawned)."""
+    from micropulse.train import create_task, fit, load_config
+    from micropulse.train.distributed import from_env
+
+    cfg = load_config(config, overrides)
+    ctx = from_env(cfg.settings.device)
+    fit(create_task(cfg.task, cfg.options), cfg.settings, show_progress=False, dist=ctx)
 
 
 def _epoch_printer(console):  # noqa: ANN001, ANN202 - rich Console, imported lazily

@@ -34,8 +34,8 @@ def shape_box(box: np.ndarray | tuple, geometry: CropGeometry) -> np.ndarray:
     rules: extents about the centre, then square (side max(w, h)), then enlargement about the centre."""
     x, y, w, h = (float(v) for v in box)
     cx, cy = x + w / 2, y + h / 2
-    (l, r), (t, b) = geometry.x_extent, geometry.y_extent
-    x1, x2, y1, y2 = cx + l * w, cx + r * w, cy + t * h, cy + b * h
+    (left, right), (top, bottom) = geometry.x_extent, geometry.y_extent
+    x1, x2, y1, y2 = cx + left * w, cx + right * w, cy + top * h, cy + bottom * h
     if geometry.square:
         side = max(x2 - x1, y2 - y1)
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2

@@ -140,3 +140,42 @@ def gather_frames(frames: np.ndarray, lo: np.ndarray, frac: np.ndarray, block: i
         blend = (1 - w) * frames[lo[sl]].astype(np.float32) + w * frames[hi[sl]].astype(np.float32)
         out[sl] = np.clip(np.round(blend), 0, 255).astype(np.uint8)
     return out
+
+
+class ModelRateFrames:
+    """:func:`gather_frames` on demand: ``(N, H, W, 3)`` uint8 frames at the model's rate, computed for the
+    range asked for, so a long video never has all its model-rate frames in memory at once.
+
+    ``frames`` is anything indexable by an index array like a ``(T, H, W, 3)`` uint8 array (an array, a
+    memory map or a :class:`~micropulse.io.spill.FrameSpool`). Slicing with step 1 gives exactly what
+    ``gather_frames(frames, lo, frac)[start:stop]`` gives.
+    """
+
+    dtype = np.dtype(np.uint8)
+    ndim = 4
+
+    def __init__(self, frames, lo: np.ndarray, frac: np.ndarray) -> None:  # noqa: ANN001 - array-like
+        self._frames = frames
+        self._lo = np.asarray(lo, dtype=np.int64)
+        self._frac = np.asarray(frac, dtype=float)
+        self.shape = (int(self._lo.size), *tuple(frames.shape[1:]))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        if not isinstance(index, slice) or index.indices(self.shape[0])[2] != 1:
+            raise TypeError("ModelRateFrames supports slices with step 1 only")
+        start, stop, _ = index.indices(self.shape[0])
+        lo, frac = self._lo[start:stop], self._frac[start:stop]
+        if lo.size == 0:
+            return np.empty((0, *self.shape[1:]), np.uint8)
+        # the frames this range touches (each lo and lo + 1), read once; sorted and unique, so local
+        # index + 1 is frame lo + 1 and gather_frames' own rule applies unchanged
+        last = self._frames.shape[0] - 1
+        need = np.unique(np.concatenate([lo, np.minimum(lo + 1, last)]))
+        return gather_frames(np.asarray(self._frames[need]), np.searchsorted(need, lo), frac)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001 - numpy protocol
+        out = self[0 : self.shape[0]]
+        return out if dtype is None else out.astype(dtype, copy=False)

@@ -128,7 +128,7 @@ def deep_from_face(face: FaceSignal, net: Any, settings: FrontEndSettings, progr
     if policy == "resample" and clock.is_regular(t, face.fps) and abs(fs_video - info.fs) <= 0.01 * info.fs:
         policy = "none"  # already at the model's rate (within 1%)
     tm, lo, frac = clock.model_rate_index(t, info.fs, policy)
-    frames = clock.gather_frames(face.values, held[lo], frac) if np.any(frac) else face.values[held[lo]]
+    frames = clock.ModelRateFrames(face.values, held[lo], frac)  # computed chunk by chunk: flat memory
     fs = fs_video if policy == "none" else float(info.fs)
     if policy == "none" and not clock.is_regular(t, face.fps):
         tm = t  # frames as decoded, at their own times

@@ -17,6 +17,7 @@ from micropulse.face.boxes import CropBoxTracker, cut_crop
 from micropulse.face.geometry import CropGeometry
 from micropulse.frontend.settings import FrontEndSettings
 from micropulse.io import VideoSource, open_video, prefetch
+from micropulse.io.spill import FrameSpool
 from micropulse.progress import progress as progress_bar
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ class FaceSignal:
         times_s: (T,) frame times, seconds (container timestamps where present).
         found: (T,) a face was tracked on the frame.
         values: (T, 3) float mean skin colour (NaN where no face) for regions, or (T, S, S, 3) uint8 crops
-            (zeros where no face) for deep models.
+            (zeros where no face) for deep models: an array, or a :class:`~micropulse.io.spill.FrameSpool`
+            (indexable like one, kept on disk so memory does not grow with the video's length).
         boxes: (T, 4) the face or crop box per frame (regions: x, y, w, h of the tracked face; crops:
             x1, y1, x2, y2 of the crop), NaN where none.
         fps: nominal frame rate, Hz. n_frames: frames decoded. lossy/codec: the codec and whether it is lossy.
@@ -105,15 +107,19 @@ def read_crops(
     geometry: CropGeometry,
     size: int,
     progress: bool = False,
+    spill: bool = True,
 ) -> FaceSignal:
     """Cut a face crop of ``size`` x ``size`` pixels from every frame by ``geometry`` (uint8).
+
+    ``spill``: keep the crops in a temporary file (:class:`~micropulse.io.spill.FrameSpool`, read back by
+    index) so memory stays flat in the video's length; False holds them in one array.
 
     Raises:
         NoFaceError: no face on any frame. VideoReadError: the video cannot be read.
     """
     src = open_video(video, fps=settings.fps)
     tracker = CropBoxTracker(geometry, detect_every=settings.detect_every)
-    crops: list[np.ndarray] = []
+    crops = FrameSpool((size, size, 3))
     times: list[float] = []
     found: list[bool] = []
     boxes: list[tuple] = []
@@ -135,7 +141,9 @@ def read_crops(
     name = _name(video, src)
     if not found_arr.any():
         raise NoFaceError(f"no face found in any of the {len(found)} frames", src.path or name)
-    values = np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
+    values = crops if spill else np.asarray(crops)
+    if not spill:
+        crops.close()
     return FaceSignal(
         source=name,
         times_s=np.asarray(times, float),

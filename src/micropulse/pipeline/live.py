@@ -294,7 +294,12 @@ class LiveRecorder:
 
 @dataclass(frozen=True)
 class LiveSummary:
-    """What a live run did. Times in seconds, rates in Hz, latencies in milliseconds."""
+    """What a live run did. Times in seconds, rates in Hz, latencies in milliseconds.
+
+    ``processing_fps`` is frames per second of time spent in the estimator (tracking, regions, the HR
+    updates), decoding and pacing excluded; ``dropped``: frames a paced replay skipped to keep up;
+    latencies: from a frame's arrival to the HR update it completed (median and 95th percentile).
+    """
 
     source: str
     frames: int

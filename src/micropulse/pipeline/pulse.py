@@ -315,7 +315,7 @@ def write_outputs(result: PulseResult, out_dir: str | Path, plot: bool = True) -
     cols = (result.times_s, result.bvp, result.bvp_raw) if with_raw else (result.times_s, result.bvp)
     header = "time_s,bvp,bvp_raw" if with_raw else "time_s,bvp"
     formats = ("{:.4f}", "{:.6g}", "{:.9g}")  # time (s), post-processed BVP, raw predictor output
-    rows = "\n".join(",".join(f.format(v) for f, v in zip(formats, r)) for r in zip(*cols, strict=True))
+    rows = "\n".join(",".join(f.format(v) for f, v in zip(formats, r, strict=False)) for r in zip(*cols, strict=True))
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         paths["bvp"].write_text(header + "\n" + rows + "\n")

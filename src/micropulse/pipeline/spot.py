@@ -11,18 +11,26 @@ Outputs (:func:`write_spot_outputs`): ``<stem>.intervals.csv``, ``<stem>.json`` 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from micropulse.errors import InputError
-from micropulse.pipeline.spot_weights import BUILTIN_LABEL, SpotModelInfo
+
+if TYPE_CHECKING:
+    from micropulse.me.models.weights import MEWeightsInfo as SpotModelInfo
+
+#: The weights label of the checkpoint shipped with micropulse (as ``MEWeightsInfo.weights`` says it).
+DEFAULT_MODEL = "me-tst"
 
 log = logging.getLogger(__name__)
+
+#: ME-TST on a video's windows is a few hundred tiny ops: measured ~15x faster on 1 thread than on 2 on a
+#: busy 2-core machine.
+SPOT_THREADS = 1
 
 #: Columns of ``<stem>.intervals.csv``. ``video, onset, apex, offset`` repeat the source frames so that the
 #: file is also a prediction file for ``micropulse megc-score`` (:func:`micropulse.me.score.read_intervals_csv`).
@@ -90,7 +98,7 @@ class SpotResult:
 
     @property
     def synthetic_weights(self) -> bool:
-        return self.model.weights == BUILTIN_LABEL
+        return self.model.builtin
 
     def face_segments(self) -> list[dict[str, Any]]:
         """The stretches of the score curve where the face was tracked, in source frames and seconds."""
@@ -228,8 +236,8 @@ def spot_video(
     source = open_video(path, fps=fps)
     from micropulse.me import decode as D
     from micropulse.me.extract import FeatureConfig, extract_me_features
-    from micropulse.me.infer import decode_video, window_outputs
-    from micropulse.pipeline.spot_weights import load_spot_model
+    from micropulse.me.infer import decode_video
+    from micropulse.me.models import window_outputs
 
     if decoder is not None:
         _check_decoder(decoder)  # before the model loads
@@ -250,8 +258,7 @@ def spot_video(
             f"need at least {info.k} (= {need} source frames, {need / feats.fps:.2f} s)",
             None if is_array else path,
         )
-    with _torch_threads(1):
-        spot_w, logit_w = window_outputs(net, vf.windows)
+    spot_w, logit_w = window_outputs(net, vf.windows, threads=SPOT_THREADS)
     face = None
     if feats.face_found is not None:
         # Where no face was tracked the model saw no face: its score there is zeroed before decoding (so it
@@ -289,18 +296,25 @@ def spot_video(
     return result
 
 
-@contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    """Run the model on ``n`` intra-op threads (restored after). ME-TST on a video's windows is a few
-    hundred tiny ops: measured ~15x faster on 1 thread than on 2 on a busy 2-core machine."""
-    import torch
+def load_spot_model(model: str | None = None, weights: str | Path | None = None):  # noqa: ANN201 - torch module
+    """The micro-expression model for spotting, with its weights (``micropulse.me.create_model``).
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    Args:
+        model: registered ME model name; ``None`` = the checkpoint's own model (``me-tst`` for the built-in).
+        weights: a checkpoint path; ``None`` = the built-in synthetic-data checkpoint of ``model``.
+
+    Returns:
+        ``(model in eval mode, its MEWeightsInfo)``.
+    """
+    from micropulse.me import create_model
+    from micropulse.me.models import read_checkpoint
+
+    if weights is None:
+        net = create_model(model or DEFAULT_MODEL, "builtin")
+    else:
+        arch = model if model is not None else read_checkpoint(weights)[1].arch
+        net = create_model(arch, weights)
+    return net, net.weights_info
 
 
 def to_source_intervals(found: Sequence[Any], frame_skip: int, fps: float) -> tuple[SpotInterval, ...]:

@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.staticfiles import StaticFiles
 
 from micropulse import __version__
@@ -166,6 +167,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         state.uploading += 1
         try:
             upload = await receive_upload(request.stream(), boundary, state.folder, config.max_upload_bytes)
+        except ClientDisconnect:
+            raise ApiError(400, "client_disconnected", "the upload was interrupted") from None
         finally:
             state.uploading -= 1
         try:

@@ -11,9 +11,19 @@ N_LOGITS = 5
 
 @torch.no_grad()
 def window_outputs(
-    model: torch.nn.Module, windows: np.ndarray, batch_size: int = 256
+    model: torch.nn.Module, windows: np.ndarray, batch_size: int = 256, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run a model on ``(W, C, k)`` windows -> spot scores ``(W, k)`` and recognition logits ``(W, k, 5)``."""
+    """Run a model on ``(W, C, k)`` windows -> spot scores ``(W, k)`` and recognition logits ``(W, k, 5)``.
+
+    ``threads``: torch intra-op threads for this call (restored after); None keeps the current setting.
+    """
+    if threads is not None:
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(threads))
+        try:
+            return window_outputs(model, windows, batch_size)
+        finally:
+            torch.set_num_threads(before)
     model.eval()
     device = next(model.parameters()).device
     spots, logits = [], []

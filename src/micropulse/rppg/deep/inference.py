@@ -22,7 +22,13 @@ from micropulse.errors import InputError, SignalError
 from micropulse.progress import progress
 from micropulse.rppg.deep.info import WeightsInfo
 from micropulse.rppg.deep.registry import ModelSpec, get_spec
-from micropulse.rppg.deep.transforms import PreparedVideo, check_crops, resize_crops, transform_for
+from micropulse.rppg.deep.transforms import (
+    PreparedVideo,
+    _video_scale,
+    check_crops,
+    resize_crops,
+    transform_for,
+)
 from micropulse.signals.filters import check_fs, detrend
 
 logger = logging.getLogger(__name__)
@@ -145,6 +151,26 @@ def _predict_whole(model, video: PreparedVideo, spec: ModelSpec, device) -> np.n
     return overlap_add([y], (total - usable,), total)
 
 
+def _lazy_at_model_size(crops, size: int) -> bool:  # noqa: ANN001 - array-like
+    """A non-array frame sequence of uint8 ``(T, size, size, 3)`` (anything else is made an array)."""
+    if isinstance(crops, np.ndarray) or not hasattr(crops, "shape") or not hasattr(crops, "__getitem__"):
+        return False
+    shape = tuple(crops.shape)
+    if len(shape) != 4 or shape[1:] != (size, size, 3) or np.dtype(getattr(crops, "dtype", None)) != np.uint8:
+        return False
+    if shape[0] < 2:
+        raise InputError(f"need at least 2 face crops; got {shape[0]}")
+    return True
+
+
+def _prepare_lazy(frames, transform) -> PreparedVideo:  # noqa: ANN001
+    """:meth:`InputTransform.prepare` for frames already at the model's size, without holding them all:
+    the whole-video statistics are accumulated batch by batch and windows are read on demand."""
+    if transform.chunk_scoped:
+        return PreparedVideo(frames, transform.normalisation, 0.0, 1.0)
+    return PreparedVideo(frames, transform.normalisation, *_video_scale(frames, transform.normalisation))
+
+
 def predict_bvp(
     model: nn.Module,
     crops: np.ndarray,
@@ -163,7 +189,9 @@ def predict_bvp(
         model: from :func:`~micropulse.rppg.deep.create_model` (its ``weights_info`` is used when
             ``weights_info`` is None).
         crops: uint8 face crops ``(T, H, W, 3)`` RGB cut by the weights' crop geometry
-            (``weights_info.crop``), any size.
+            (``weights_info.crop``), any size; or a lazy frame sequence at the model's size and rate (with
+            ``shape``, ``dtype`` uint8 and slicing, e.g. :class:`~micropulse.frontend.clock.ModelRateFrames`),
+            read one chunk at a time so memory does not grow with the video's length.
         fs: frame rate of ``crops``, Hz.
         weights_info: metadata selecting the input transform, frame rate and chunk length.
         chunk_length: frames per chunk at the model's rate (default: the weights' training chunk).
@@ -180,9 +208,11 @@ def predict_bvp(
     if info is None:
         raise InputError("predict_bvp needs weights metadata: pass weights_info= or use create_model()")
     fs = check_fs(fs)
-    crops = check_crops(crops)
     spec = get_spec(info.arch)
     transform = transform_for(info)
+    lazy = _lazy_at_model_size(crops, transform.size) and abs(fs - info.fs) <= FS_TOLERANCE * info.fs
+    if not lazy:
+        crops = check_crops(crops)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
 
@@ -192,7 +222,7 @@ def predict_bvp(
     if resampled:
         logger.info("resampling %d frames from %.3f Hz to the model's %.3f Hz", n_in, fs, info.fs)
         frames = resample_frames(resize_crops(crops, transform.size), fs, info.fs)
-    video = transform.prepare(frames)
+    video = _prepare_lazy(frames, transform) if lazy else transform.prepare(frames)
 
     whole = whole_sequence
     if whole is None:

@@ -1,0 +1,159 @@
+"""Issue 13: rPPG training from dataset trees with the papers' protocols, on generated trees in the
+UBFC-rPPG and PURE layouts (synthetic videos with a known pulse; every number here is synthetic).
+
+One module-scoped set of trees and one crop cache are shared by every run, so the face work is done once.
+The shipped synthetic-tree configs (configs/rppg/synthetic/) are run for one config of each model; all of
+them are parsed and built against the trees' protocols.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from micropulse.errors import DatasetLayoutError, FileFormatError, InputError, UnknownNameError
+from micropulse.train import create_task, fit, load_config
+from micropulse.train.rppg_data import select_entries
+from micropulse.train.rppg_task import RppgTask
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "datasets" / "rppg"))
+from rppg_trees import make_clip, pure, ubfc2, vipl  # noqa: E402  (the layout writers of the loader tests)
+
+SYNTH = ROOT / "configs" / "rppg" / "synthetic"
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory) -> dict[str, Path]:
+    """UBFC-rPPG (5 videos) and PURE (3 subjects) trees, 8-s 64x64 clips at 30 fps, HR 58..110 bpm."""
+    tmp = tmp_path_factory.mktemp("trees")
+    hrs = [58.0, 71.0, 84.0, 97.0, 110.0, 64.0, 90.0, 77.0]
+    clips = [make_clip(tmp / f"c{i}", hr, seed=20 + i) for i, hr in enumerate(hrs)]
+    ubfc2(tmp / "ubfc-rppg", {n: clips[n - 1] for n in range(1, 6)})
+    pure(tmp / "pure", {(s, 1): clips[4 + s] for s in range(1, 4)})
+    vipl(tmp / "vipl-hr", {(1, "v1", 1): clips[0], (2, "v1", 1): clips[1]})  # subjects of folds 3 and 2
+    return {"ubfc-rppg": tmp / "ubfc-rppg", "pure": tmp / "pure", "vipl-hr": tmp / "vipl-hr", "cache": tmp / "cache"}
+
+
+def _config(name: str, trees: dict[str, Path], out: Path):
+    cfg = load_config(SYNTH / f"{name}.yaml", {"out_dir": str(out), "resume": False})
+    opts = dict(cfg.options)
+    opts["roots"] = {d: str(trees[d]) for d in opts["roots"]}
+    opts["cache_dir"] = str(trees["cache"])
+    return cfg, opts
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_every_shipped_config_parses_and_names_a_known_protocol():
+    names = sorted(p.stem for p in (ROOT / "configs" / "rppg").glob("*.yaml"))
+    assert len(names) == 20  # 3 models x 5 protocols + RhythmMamba VIPL-HR folds 1-5
+    for name in names:
+        real, synthetic = load_config(ROOT / "configs/rppg" / f"{name}.yaml"), load_config(SYNTH / f"{name}.yaml")
+        assert real.options["protocol"] == synthetic.options["protocol"]
+        task = create_task(real.task, real.options)  # names only: trees are opened when data is asked for
+        assert isinstance(task, RppgTask) and task.tree is not None and task.crop.convention == "toolbox"
+        small = create_task(synthetic.task, synthetic.options)
+        assert small.tree.selection in ("best", "last") and synthetic.settings.epochs <= 2
+        assert "Published" in (ROOT / "configs/rppg" / f"{name}.yaml").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["physnet-ubfc-intra", "rhythmformer-pure-ubfc", "rhythmmamba-ubfc-pure"])
+def test_synthetic_tree_config_trains_and_its_metrics_match_evaluate(name, trees, tmp_path):
+    cfg, opts = _config(name, trees, tmp_path / "run")
+    task = create_task(cfg.task, opts)
+    result = fit(task, cfg.settings)
+    meta = torch.load(result.model_path, weights_only=False)["metadata"]
+    assert meta["data"]["protocol"] == opts["protocol"] and meta["crop"]["convention"] == "micropulse"
+    assert meta["normalisation"] == opts["normalisation"] and meta["selected"]["rule"] == task.selection
+    metrics = meta["test_metrics"]
+    test_ds = task.tree.sources["test"].dataset
+    assert test_ds == {"physnet": "ubfc-rppg", "rhythmformer": "ubfc-rppg", "rhythmmamba": "pure"}[task.model_name]
+    assert metrics["n_videos"] == len(select_entries(task.tree.sources["test"])[1]) >= 1
+    # the same numbers from `micropulse evaluate --model ARCH --weights model.pt` on the same test videos
+    from typer.testing import CliRunner
+
+    from micropulse.cli.app import app
+
+    out = tmp_path / "eval"
+    args = ["evaluate", "--dataset", test_ds, "--root", str(trees[test_ds]), "--model", task.model_name,
+            "--weights", str(result.model_path), "--recipe", opts["recipe"], "--protocol", opts["protocol"],
+            "--part", "test", "--out", str(out), "--cache", str(trees["cache"])]  # fmt: skip
+    run = CliRunner().invoke(app, args)
+    assert run.exit_code == 0, run.output
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["n_rows"] == metrics["n_rows"] >= 1
+    assert doc["metrics"]["MAE"]["value"] == pytest.approx(metrics["metrics"]["MAE"]["value"], abs=1e-6)
+
+
+def test_chunks_are_memory_mapped_and_labels_follow_the_normalisation(trees, tmp_path):
+    cfg, opts = _config("physnet-ubfc-intra", trees, tmp_path)
+    task = create_task(cfg.task, opts)
+    ds = task.train_data()
+    assert len(ds) == 3 * 3  # 3 training videos (0..0.72 of 5) x 3 chunks of 64 frames in 8 s at 30 fps
+    x, y = ds[0]
+    assert x.shape == (64, 3, 32, 32) and y.shape == (64,) and x.dtype == np.float32
+    assert isinstance(ds._arrays(0)[0], np.memmap)
+    assert abs(float(y[-1])) < 10 and np.isfinite(x).all()  # DiffNormalized label: diff / std
+
+
+def test_bad_protocol_dataset_and_keys_fail_before_training(trees, tmp_path):
+    with pytest.raises(UnknownNameError, match="unknown protocol 'rhythm-nope'"):
+        create_task("rppg", {"model": "physnet", "protocol": "rhythm-nope", "root": str(trees["pure"])})
+    with pytest.raises(InputError, match="unknown dataset 'nope'"):
+        create_task("rppg", {"model": "physnet", "splits": {"train": {"dataset": "nope", "root": "x"},
+                                                            "test": {"dataset": "pure", "root": "y"}}})  # fmt: skip
+    with pytest.raises(InputError, match="roots.pure"):
+        create_task("rppg", {"model": "physnet", "protocol": "rhythm-cross-ubfc-pure",
+                             "roots": {"ubfc-rppg": str(trees["ubfc-rppg"])}})  # fmt: skip
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("task: rppg\noptions: {model: physnet, TRAIN.DATA.DATASETS: pure}\n")
+    with pytest.raises(FileFormatError, match=r"bad\.yaml: unknown option .TRAIN\.DATA\.DATASETS"):
+        load_config(bad)
+
+
+def test_toolbox_keys_select_a_part_by_begin_end(trees, tmp_path):
+    cfg_file = tmp_path / "toolbox.yaml"
+    cfg_file.write_text(
+        "task: rppg\noptions:\n  model: physnet\n  model_options: {frames: 64}\n  size: 32\n  chunk_length: 64\n"
+        f"  cache_dir: {trees['cache']}\n"
+        f"  TRAIN.DATA.DATASET: ubfc-rppg\n  TRAIN.DATA.DATA_PATH: {trees['ubfc-rppg']}\n"
+        "  TRAIN.DATA.BEGIN: 0.0\n  TRAIN.DATA.END: 0.6\n"
+        f"  TEST.DATA.DATASET: pure\n  TEST.DATA.DATA_PATH: {trees['pure']}\n"
+        "train: {epochs: 1}\n"
+    )
+    cfg = load_config(cfg_file)
+    task = create_task(cfg.task, cfg.options)
+    assert task.tree.sources["train"].end == 0.6 and task.tree.sources["test"].dataset == "pure"
+    assert task.selection == "last"  # no validation part
+    assert len(task.train_data()) == 3 * 3  # videos 0..0.6 of 5 -> 3
+
+
+def test_tree_missing_a_video_fails_before_training(trees, tmp_path):
+    broken = tmp_path / "ubfc"
+    shutil.copytree(trees["ubfc-rppg"], broken)
+    (broken / "subject3" / "vid.avi").unlink()
+    cfg, opts = _config("physnet-ubfc-intra", {**trees, "ubfc-rppg": broken}, tmp_path / "run")
+    with pytest.raises(DatasetLayoutError, match="subject3"):
+        fit(create_task(cfg.task, opts), cfg.settings)
+    assert not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_vipl_fold_without_test_subjects_fails_before_training(trees, tmp_path):
+    cfg, opts = _config("rhythmmamba-vipl-fold1", trees, tmp_path / "run")
+    with pytest.raises(InputError, match="test part .*selects no video of vipl-hr"):
+        fit(create_task(cfg.task, opts), cfg.settings)
+    assert not (tmp_path / "run" / "last.pt").exists()
