@@ -132,6 +132,7 @@ class Registry(Generic[T]):
 #: and links no packages.
 FAMILIES: dict[str, str] = {
     "methods": "micropulse.rppg.classic:list_methods",
+    "video-methods": "micropulse.rppg.classic:list_trace_methods",
     "models": "micropulse.rppg.deep.registry:list_models",
     "weights": "micropulse.rppg.deep.catalog:list_weights",
     "me-models": "micropulse.me.models:list_models",

@@ -216,10 +216,15 @@ def test_face_missing_part_or_all_of_a_video(tree, tmp_path):
             out.write(np.full_like(f, 128) if i < blank else f)
         out.release()
     out_dir = tmp_path / "out"
-    assert main(_args(root, out_dir)) == 0
+    assert main([*_args(root, out_dir), "--segment", "longest"]) == 0
     partial = json.loads((out_dir / "videos" / "subject1.json").read_text())
     assert partial["status"] == "ok" and partial["n_evaluated"] <= len(frames) - 80
-    assert partial["face_coverage"] < 0.8
+    assert partial["face_coverage"] < 0.8 and partial["segment"] == "longest"
+    # toolbox-style (the default): every frame is evaluated, frames before the face hold the first face
+    whole_dir = tmp_path / "out-whole"
+    assert main(_args(root, whole_dir)) == 0
+    whole = json.loads((whole_dir / "videos" / "subject1.json").read_text())
+    assert whole["status"] == "ok" and whole["n_evaluated"] == len(frames) and whole["segment"] == "whole"
     none = json.loads((out_dir / "videos" / "subject2.json").read_text())
     assert none["status"] == "error" and "face" in none["error"].lower()
     metrics = json.loads((out_dir / "metrics.json").read_text())

@@ -33,7 +33,7 @@ def test_pulse_writes_files_and_json(short_video, tmp_path, capsys):
     assert out["lossy_input"] is False and out["face_coverage"] == 1.0
     for kind in ("bvp", "json", "png"):
         assert (tmp_path / f"video.{'bvp.csv' if kind == 'bvp' else kind}").is_file()
-    assert (tmp_path / "video.bvp.csv").read_text().splitlines()[0] == "time_s,bvp"
+    assert (tmp_path / "video.bvp.csv").read_text().splitlines()[0] == "time_s,bvp,bvp_raw"
     saved = json.loads((tmp_path / "video.json").read_text())
     assert saved["hr_bpm"] == out["hr_bpm"] and len(saved["hr_series"]) >= 1
 

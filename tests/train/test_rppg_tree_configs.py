@@ -2,8 +2,9 @@
 UBFC-rPPG and PURE layouts (synthetic videos with a known pulse; every number here is synthetic).
 
 One module-scoped set of trees and one crop cache are shared by every run, so the face work is done once.
-The shipped synthetic-tree configs (configs/rppg/synthetic/) are run for one config of each model; all of
-them are parsed and built against the trees' protocols.
+The shipped synthetic-tree configs (configs/rppg/synthetic/) are all parsed and built; the PhysNet intra and
+RhythmMamba cross-dataset ones are trained and tested here (the published-size RhythmFormer, which has no
+small variant, takes ~4 s per chunk step on one CPU thread: too slow for CI).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def test_every_shipped_config_parses_and_names_a_known_protocol():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["physnet-ubfc-intra", "rhythmformer-pure-ubfc", "rhythmmamba-ubfc-pure"])
+@pytest.mark.parametrize("name", ["physnet-ubfc-intra", "rhythmmamba-ubfc-pure"])
 def test_synthetic_tree_config_trains_and_its_metrics_match_evaluate(name, trees, tmp_path):
     cfg, opts = _config(name, trees, tmp_path / "run")
     task = create_task(cfg.task, opts)

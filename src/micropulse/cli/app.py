@@ -51,7 +51,11 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 # Optional dependencies -> how to get them (a missing one is a one-line error, not a traceback).
 OPTIONAL_EXTRAS = {
-    "torch": "pip install torch==2.13.0 && pip install 'micropulse[deep]' (the pinned torch is a CPU build)",
+    "torch": (
+        "pip install torch==2.13.0 && pip install 'micropulse[deep]' (from the public index that pin is the "
+        "CUDA build, ~2.7 GB; for a CPU-only install take torch from PyTorch's own CPU wheel index, the 'CPU' "
+        "choice of PyTorch's install instructions)"
+    ),
     "ray": "pip install 'micropulse[dist]'",
 }
 

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
             help="Dataset loader: {datasets}.",
         ),
         root: Path = typer.Option(..., "--root", help="Dataset folder as distributed."),
-        method: str = typer.Option(None, "--method", help="Classic method ({methods})."),
+        method: str = typer.Option(None, "--method", help="Classic method ({video-methods})."),
         model: str = typer.Option(None, "--model", help="Deep model ({models}; needs the deep extra, torch and --weights)."),
         weights: Path = typer.Option(None, "--weights", help="Weights file for --model."),
         recipe: str = typer.Option("toolbox-2023", "--recipe", help="Evaluation recipe: {recipes}."),

@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         video: Path | None = typer.Option(
             None, "--video", help="Replay a video file (at its own frame rate)."
         ),
-        method: str = typer.Option("pos", "--method", help="Classic rPPG method ({methods})."),
+        method: str = typer.Option("pos", "--method", help="Classic rPPG method ({video-methods})."),
         window: float = typer.Option(
             10.0, "--window", help="Sliding window of the heart rate, s (updated every second)."
         ),

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
             None,
             help="Face video (lossless FFV1/PNG keep the pulse best); several files, folders or globs run as a batch.",
         ),
-        method: str = typer.Option("pos", "--method", help="Classic rPPG method ({methods})."),
+        method: str = typer.Option("pos", "--method", help="Classic rPPG method ({video-methods})."),
         band: tuple[float, float] | None = typer.Option(
             None, "--band", help="HR search band LO HI in Hz (default: the signal layer's band)."
         ),

@@ -3,7 +3,8 @@ training evaluation and ``micropulse spot``. numpy only: running the network is
 :func:`micropulse.me.models.inference.window_outputs`.
 
 Decoders are a registry (``list_decoders()``): ``peak`` (MEAN / ME-TST, §4.2) and ``extensible``
-(BoostingVRME, §4.3), each ``(scores, k_p, p) -> intervals``.
+(BoostingVRME, §4.3) and ``megc-samm`` (BoostingVRME's MEGC SAMM_test variant), each
+``(scores, k_p, p) -> intervals``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def _peak(scores: np.ndarray, k_p: int, p: float) -> list[D.SpottedInterval]:
 def _extensible(scores: np.ndarray, k_p: int, p: float) -> list[D.SpottedInterval]:
     """BoostingVRME's extensible-interval decoder (§4.3)."""
     return D.extensible_intervals(scores, k_p, p=p)
+
+
+@DECODERS.register("megc-samm")
+def _megc_samm(scores: np.ndarray, k_p: int, p: float) -> list[D.SpottedInterval]:
+    """BoostingVRME's MEGC ``SAMM_test`` decoder (§4.3, last paragraph; the official run uses p = 0.65)."""
+    return D.megc_samm_intervals(scores, k_p, p=p)
 
 
 def list_decoders() -> list[str]:

@@ -130,7 +130,9 @@ class MESpotTask(Task):
         n_test: number of held-out subjects when ``test_subjects`` is not given.
         k: window length (frames). flow: ``"farneback"`` or ``"dis"``.
         ratio: negatives kept per positive window (4 for CAS(ME)^3, 0.5 for SAMM-LV; None = keep all).
-        strategy: class-weight strategy (§2.4); synergy: decoding mode (§4.4).
+        strategy: class-weight strategy (§2.4); synergy: decoding mode 0 | 1 | 2 (§4.4).
+        decoder: interval decoder of the evaluation (``peak`` | ``extensible`` | ``megc-samm``; see
+            ``micropulse.me.infer.list_decoders``), stored in the checkpoint for ``micropulse spot``.
         k_p: decoder half-width; None = from the training GT durations (median, BoostingVRME).
         p: decoder threshold fraction. seed: data seed.
     """
@@ -141,8 +143,14 @@ class MESpotTask(Task):
         self, model: str = "me-tst", model_options: dict[str, Any] | None = None, dataset: str = "synthetic", n_subjects: int = 8, videos_per_subject: int = 2,
         seconds: float = 12.0, test_subjects: list[str] | None = None, n_test: int = 2, k: int = 50,
         flow: str = "farneback", ratio: float | None = 4.0, strategy: int = 1, synergy: int = 1,
-        k_p: int | None = None, p: float = 0.55, min_peak: float = 0.0, seed: int = 0,
+        k_p: int | None = None, p: float = 0.55, min_peak: float = 0.0, seed: int = 0, decoder: str = "peak",
     ) -> None:  # fmt: skip
+        from micropulse.me.infer import get_decoder
+
+        get_decoder(decoder)  # unknown name -> error listing the known decoders, before the data step
+        if synergy not in (0, 1, 2):
+            raise InputError(f"synergy must be 0, 1 or 2, got {synergy!r}")
+        self.decoder = decoder
         if dataset != "synthetic":
             raise InputError(f"unknown ME training dataset {dataset!r}; known: synthetic")
         spec = get_spec(model)
@@ -193,7 +201,7 @@ class MESpotTask(Task):
         return me_loss(spot, logits, y, c, self._weights.to(x.device))
 
     def decode_settings(self) -> DecodeSettings:
-        return DecodeSettings("peak", self.k_p, self.p, self.synergy, self.min_peak)
+        return DecodeSettings(self.decoder, self.k_p, self.p, self.synergy, self.min_peak)
 
     def predict(self, model: torch.nn.Module, videos: list[MEVideoData]) -> pd.DataFrame:
         rows = []
@@ -220,29 +228,78 @@ class MESpotTask(Task):
         }  # fmt: skip
 
 
-def run_loso(options: dict[str, Any], settings: Any, show_progress: bool = False) -> dict[str, Any]:
+def run_loso(
+    options: dict[str, Any], settings: Any, show_progress: bool = False, workers: int = 1
+) -> dict[str, Any]:
     """Leave-one-subject-out (§5.1): one fresh model per subject, trained on all the others through the
     generic trainer; predictions of every fold are pooled and scored once (micro-averaged TP/FP/FN, as the
-    papers do). Writes each fold under ``settings.out_dir/fold-<subject>`` and returns the pooled score.
+    papers do), with the configured decoder and, for comparison, with every registered decoder.
+
+    Each fold lives in ``settings.out_dir/fold-<subject>``; its window outputs on the held-out videos are
+    written atomically (``outputs.npz``) when the fold is finished, so a rerun after a kill skips finished
+    folds and resumes an unfinished one from its ``last.pt``. ``workers > 1`` trains folds in a spawned
+    process pool. A fold without test videos is an error raised before any training.
     """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from micropulse.me.infer import list_decoders
+
     opts = {k: v for k, v in options.items() if k not in ("test_subjects", "n_test")}
     probe = MESpotTask(**opts, n_test=1)
-    gts, preds, folds = [], [], []
-    for subject in probe.subjects:
-        task = MESpotTask(**opts, test_subjects=[subject])
-        out = Path(settings.out_dir) / f"fold-{subject}"
-        res = fit(task, replace(settings, out_dir=str(out)), show_progress=show_progress)
-        model = task.build_model()
-        model.load_state_dict(
-            torch.load(res.model_path, map_location="cpu", weights_only=False)["state_dict"]
-        )
-        preds.append(task.predict(model, task.test_videos))
-        gts.append(_gt_frame(task.test_videos))
-        folds.append({"subject": subject, "f1": res.test_metrics["spotting"]["f1"]})
-    pooled = megc_score(pd.concat(gts, ignore_index=True), pd.concat(preds, ignore_index=True)).to_dict()
-    pooled["protocol"] = "leave-one-subject-out"
-    pooled["folds"] = folds
+    by_subject = {s: [d for d in probe.test_videos + probe.train_videos if d.subject == s] for s in probe.subjects}
+    empty = [s for s, vids in by_subject.items() if not any(iv.type == "me" for d in vids for iv in d.intervals)]
+    if empty:
+        log.warning("subjects without any labelled micro-expression (their folds add only false positives): %s", empty)
+    todo = [s for s in probe.subjects if not (Path(settings.out_dir) / f"fold-{s}" / "outputs.npz").is_file()]
+    log.info("%d folds, %d finished, %d to train", len(probe.subjects), len(probe.subjects) - len(todo), len(todo))
+    if workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=get_context("spawn")) as pool:
+            list(pool.map(_run_fold, [opts] * len(todo), [settings] * len(todo), todo))
+    else:
+        for subject in todo:
+            _run_fold(opts, settings, subject, show_progress)
+    gt = pd.concat([_gt_frame(by_subject[s]) for s in probe.subjects], ignore_index=True)
+    outputs = {s: np.load(Path(settings.out_dir) / f"fold-{s}" / "outputs.npz") for s in probe.subjects}
+    by_decoder = {}
+    for name in list_decoders():
+        task_settings = replace(probe.decode_settings(), decoder=name)
+        pred = pd.concat([_decode(outputs[s], by_subject[s], task_settings) for s in probe.subjects], ignore_index=True)
+        by_decoder[name] = megc_score(gt, pred).to_dict()
+    folds = []
+    for subj in probe.subjects:
+        one = megc_score(_gt_frame(by_subject[subj]), _decode(outputs[subj], by_subject[subj], probe.decode_settings()))
+        folds.append({"subject": subj, "f1": one.to_dict()["spotting"]["f1"]})
+    pooled = dict(by_decoder[probe.decoder])
+    pooled.update({"protocol": "leave-one-subject-out", "decoder": probe.decoder, "folds": folds,
+                   "by_decoder": {k: v["spotting"] for k, v in by_decoder.items()}})  # fmt: skip
     return pooled
+
+
+def _run_fold(opts: dict[str, Any], settings: Any, subject: str, show_progress: bool = False) -> None:
+    """Train the fold holding out ``subject`` and write its window outputs (module level: runs in workers)."""
+    from micropulse.io.atomic import atomic_write
+
+    task = MESpotTask(**opts, test_subjects=[subject])
+    out = Path(settings.out_dir) / f"fold-{subject}"
+    res = fit(task, replace(settings, out_dir=str(out)), show_progress=show_progress)
+    model = task.build_model()
+    model.load_state_dict(torch.load(res.model_path, map_location="cpu", weights_only=False)["state_dict"])
+    model.eval()
+    arrays = {}
+    for i, d in enumerate(task.test_videos):
+        spot, logits = window_outputs(model, d.feats.features.windows)
+        arrays[f"spot{i}"], arrays[f"logits{i}"] = spot, logits
+    atomic_write(out / "outputs.npz", lambda f: np.savez(f, **arrays))
+
+
+def _decode(outputs: Any, videos: list[MEVideoData], settings: DecodeSettings) -> pd.DataFrame:
+    rows = []
+    for i, d in enumerate(videos):
+        _, found = decode_video(outputs[f"spot{i}"], outputs[f"logits{i}"], settings)
+        rows += [{"video": d.video, "onset": iv.onset, "offset": iv.offset, "apex": iv.apex, "type": "me",
+                  "emotion": iv.emotion} for iv in found]  # fmt: skip
+    return pd.DataFrame(rows, columns=["video", "onset", "offset", "apex", "type", "emotion"])
 
 
 def _gt_frame(videos: list[MEVideoData]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from micropulse.rppg.classic.registry import (
     apply_method,
     get_method,
     list_methods,
+    list_trace_methods,
 )
 
-__all__ = ["METHODS", "ClassicMethod", "MethodInfo", "apply_method", "get_method", "list_methods"]
+__all__ = ["METHODS", "ClassicMethod", "MethodInfo", "apply_method", "get_method", "list_methods", "list_trace_methods"]

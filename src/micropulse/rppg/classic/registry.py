@@ -128,6 +128,12 @@ def list_methods() -> list[str]:
     return METHODS.names()
 
 
+def list_trace_methods() -> list[str]:
+    """The methods that run on mean skin colour per frame (every method but those needing skin pixels):
+    what the video front end, ``pulse``, ``evaluate`` and ``live`` can use."""
+    return [n for n in METHODS.names() if not METHODS.get(n).info.needs_pixels]
+
+
 def get_method(name: str) -> ClassicMethod:
     """The method registered as ``name`` (case-insensitive); an unknown name lists the known ones."""
     return METHODS.get(name)
