@@ -42,7 +42,7 @@ def speed(work: Path, cache: Path, scenes: int) -> dict:
     for i in range(8):
         scene = make_scene("train", TASK_KINDS[i % 4], 900_000 + i, seed=1)
         cloud = observe_scene(sim, scene)
-        s0, t0 = sim.steps, time.perf_counter()
+        _s0, t0 = sim.steps, time.perf_counter()
         n_inter += len(explore_scene(sim, scene, cloud, np.random.default_rng(i)))
         stepped += time.perf_counter() - t0
     steps = sim.steps
@@ -52,11 +52,21 @@ def speed(work: Path, cache: Path, scenes: int) -> dict:
     for _ in range(2000):
         sim._step()
     raw = 2000 / (time.perf_counter() - t0)
-    out = {"physics_steps_per_s": raw, "steps_per_interaction": steps / n_inter,
-           "in_process_interactions_per_s": n_inter / t_all}
+    out = {
+        "physics_steps_per_s": raw,
+        "steps_per_interaction": steps / n_inter,
+        "in_process_interactions_per_s": n_inter / t_all,
+    }
     for w in (1, 2):
-        jobs = plan_jobs(work / f"speed-{w}", split="train", tasks=TASK_KINDS, scenes=scenes, per_shard=max(1, scenes // 4),
-                         first=800_000, seed=5)
+        jobs = plan_jobs(
+            work / f"speed-{w}",
+            split="train",
+            tasks=TASK_KINDS,
+            scenes=scenes,
+            per_shard=max(1, scenes // 4),
+            first=800_000,
+            seed=5,
+        )
         res = collect(jobs, workers=w, cache_dir=cache)
         if res["collected"]:
             out[f"interactions_per_s_{w}_workers"] = scenes * 4 / res["seconds"]
@@ -82,7 +92,6 @@ def main() -> None:
     import torch
 
     from vatmart.data.collect import collect, plan_jobs
-    from vatmart.data.shards import load_dataset, shard_paths
     from vatmart.evaluation.evaluate import plan_eval, run_eval, summarise
     from vatmart.pipeline import TrainPlan, train
     from vatmart.rl.loop import LoopSettings
@@ -100,40 +109,78 @@ def main() -> None:
     kw = dict(split="train", tasks=TASK_KINDS, per_shard=8)
     collect(plan_jobs(work / "explore", scenes=args.scenes, **kw), workers=args.workers, cache_dir=cache)
     extra_scenes = args.rounds * args.rl_scenes * args.episodes // 4
-    collect(plan_jobs(work / "explore-extra", scenes=extra_scenes, first=args.scenes, **kw), workers=args.workers, cache_dir=cache)
+    collect(
+        plan_jobs(work / "explore-extra", scenes=extra_scenes, first=args.scenes, **kw),
+        workers=args.workers,
+        cache_dir=cache,
+    )
     report["seconds_collect"] = time.perf_counter() - t
 
     torch.set_num_threads(1)  # see TrainPlan.threads
-    loop = LoopSettings(rounds=args.rounds, scenes=args.rl_scenes, episodes=args.episodes, perception_epochs=args.round_epochs)
+    loop = LoopSettings(
+        rounds=args.rounds, scenes=args.rl_scenes, episodes=args.episodes, perception_epochs=args.round_epochs
+    )
     plan = TrainPlan(loop=loop, warm_epochs=args.warm_epochs, final_epochs=args.final_epochs)
     runs = {}
-    for label, dirs, p in (("vatmart", [work / "explore"], plan),
-                           ("vatmart@no-rl", [work / "explore", work / "explore-extra"],
-                            TrainPlan(loop=loop, warm_epochs=args.warm_epochs, rl=False,
-                                      final_epochs=args.final_epochs + args.rounds * args.round_epochs))):
+    for label, dirs, p in (
+        ("vatmart", [work / "explore"], plan),
+        (
+            "vatmart@no-rl",
+            [work / "explore", work / "explore-extra"],
+            TrainPlan(
+                loop=loop,
+                warm_epochs=args.warm_epochs,
+                rl=False,
+                final_epochs=args.final_epochs + args.rounds * args.round_epochs,
+            ),
+        ),
+    ):
         out = work / label.replace("@", "-")
         if not (out / "model.pt").is_file():
             s = train(dirs, out, p, workers=args.workers, cache_dir=cache)
-            runs[label] = {"seconds": s["seconds"], "data": s["all"], "epochs": p.total_epochs(),
-                           "rl_rounds": [{k: v for k, v in r.items() if k != "perception"} for r in s.get("rl_rounds", [])]}
+            runs[label] = {
+                "seconds": s["seconds"],
+                "data": s["all"],
+                "epochs": p.total_epochs(),
+                "rl_rounds": [
+                    {k: v for k, v in r.items() if k != "perception"} for r in s.get("rl_rounds", [])
+                ],
+            }
         else:
             meta = torch.load(out / "model.pt", weights_only=False)["meta"]
-            runs[label] = {"seconds": meta["seconds"], "data": meta["all"], "epochs": p.total_epochs(), "reused": True}
+            runs[label] = {
+                "seconds": meta["seconds"],
+                "data": meta["all"],
+                "epochs": p.total_epochs(),
+                "reused": True,
+            }
     report["run"] = runs
 
     t = time.perf_counter()
-    ckpt = {"vatmart": str(work / "vatmart" / "model.pt"), "vatmart@no-rl": str(work / "vatmart-no-rl" / "model.pt"),
-            "scorer-random": str(work / "vatmart" / "model.pt")}
-    jobs = plan_eval(work / "eval", methods=["vatmart", "vatmart@no-rl", "random", "normal", "scorer-random"],
-                     checkpoints=ckpt, splits=["novel-instance", "novel-category"], tasks=list(TASK_KINDS),
-                     episodes=args.eval_episodes, per_job=max(1, args.eval_episodes // 2), cache_dir=str(cache))
+    ckpt = {
+        "vatmart": str(work / "vatmart" / "model.pt"),
+        "vatmart@no-rl": str(work / "vatmart-no-rl" / "model.pt"),
+        "scorer-random": str(work / "vatmart" / "model.pt"),
+    }
+    jobs = plan_eval(
+        work / "eval",
+        methods=["vatmart", "vatmart@no-rl", "random", "normal", "scorer-random"],
+        checkpoints=ckpt,
+        splits=["novel-instance", "novel-category"],
+        tasks=list(TASK_KINDS),
+        episodes=args.eval_episodes,
+        per_job=max(1, args.eval_episodes // 2),
+        cache_dir=str(cache),
+    )
     run_eval(jobs, workers=args.workers)
     report["seconds_eval"] = time.perf_counter() - t
     table = summarise(work / "eval")
     report["table"] = table
     base = ("random", "normal", "scorer-random")
     report["full_beats_baselines_on_novel_instances"] = all(
-        table["vatmart"]["novel-instance"]["mean"]["rate"] > table[b]["novel-instance"]["mean"]["rate"] for b in base)
+        table["vatmart"]["novel-instance"]["mean"]["rate"] > table[b]["novel-instance"]["mean"]["rate"]
+        for b in base
+    )
     print(json.dumps(report, indent=1, default=str))
 
 

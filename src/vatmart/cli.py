@@ -18,14 +18,21 @@ try:  # typer >= 0.20 vendors click as typer._click
 except ImportError:  # pragma: no cover - older typer
     from click import ClickException
 
-from vatmart import __version__
 from vatmart.errors import MicropulseError
 
-app = typer.Typer(name="vatmart", help="VAT-Mart on a CPU: articulated objects, curiosity-driven interaction "
-                  "data, actionability + trajectory proposals + scoring.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
-OPTIONAL_EXTRAS = {"pybullet": "pip install 'micropulse[robot]'", "torch": "pip install torch==2.13.0",
-                   "ray": "pip install 'micropulse[dist]'"}
+app = typer.Typer(
+    name="vatmart",
+    help="VAT-Mart on a CPU: articulated objects, curiosity-driven interaction "
+    "data, actionability + trajectory proposals + scoring.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+OPTIONAL_EXTRAS = {
+    "pybullet": "pip install 'micropulse[robot]'",
+    "torch": "pip install torch==2.13.0",
+    "ray": "pip install 'micropulse[dist]'",
+}
 ALL_TASKS = "push-door,pull-door,push-drawer,pull-drawer"
 
 
@@ -40,7 +47,9 @@ def _echo(obj) -> None:
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     """VAT-Mart re-implemented for CPUs with procedural furniture (not a reproduction of the paper's numbers)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -57,10 +66,13 @@ def collect(
     cache: Path = typer.Option(None, help="Cache of generated shape folders (default: OUT/objects)."),
 ) -> None:
     """Collect exploration interactions (scripted expert, noisy expert, random) into shards."""
-    from vatmart.data.collect import collect as run, plan_jobs
+    from vatmart.data.collect import collect as run
+    from vatmart.data.collect import plan_jobs
     from vatmart.data.shards import load_dataset, shard_paths
 
-    jobs = plan_jobs(out, split=split, tasks=_csv(tasks), scenes=scenes, per_shard=per_shard, seed=seed, n_points=points)
+    jobs = plan_jobs(
+        out, split=split, tasks=_csv(tasks), scenes=scenes, per_shard=per_shard, seed=seed, n_points=points
+    )
     res = run(jobs, engine=engine, workers=workers, show_progress=True, cache_dir=cache or out / "objects")
     _echo({**res, "data": load_dataset(shard_paths(out)).summary()})
 
@@ -69,36 +81,60 @@ def collect(
 def train(
     data: list[Path] = typer.Option(..., "--data", help="Shard folder(s) from `vatmart collect`."),
     out: Path = typer.Option(..., "--out", help="Output folder (model.pt, RL shards, loop state)."),
-    rl: bool = typer.Option(True, "--rl/--no-rl", help="Run the curiosity-driven RL loop (off = the ablation)."),
-    curiosity: bool = typer.Option(True, "--curiosity/--no-curiosity", help="The curiosity term in RL rewards."),
+    rl: bool = typer.Option(
+        True, "--rl/--no-rl", help="Run the curiosity-driven RL loop (off = the ablation)."
+    ),
+    curiosity: bool = typer.Option(
+        True, "--curiosity/--no-curiosity", help="The curiosity term in RL rewards."
+    ),
     rounds: int = typer.Option(4, help="Interaction-for-perception rounds."),
     rl_scenes: int = typer.Option(48, help="Scenes per round (RL episodes: --episodes each)."),
     episodes: int = typer.Option(4, help="RL episodes per scene."),
     td3_updates: int = typer.Option(300, help="TD3 gradient steps per round."),
-    warm_epochs: int = typer.Option(6), round_epochs: int = typer.Option(2), final_epochs: int = typer.Option(6),
+    warm_epochs: int = typer.Option(6),
+    round_epochs: int = typer.Option(2),
+    final_epochs: int = typer.Option(6),
     backbone: str = typer.Option("pointnet", help="pointnet or pointnet2."),
-    workers: int = typer.Option(2), engine: str = typer.Option("pool"),
-    seed: int = typer.Option(0), threads: int = typer.Option(1, help="Torch threads (0 = torch's default)."),
+    workers: int = typer.Option(2),
+    engine: str = typer.Option("pool"),
+    seed: int = typer.Option(0),
+    threads: int = typer.Option(1, help="Torch threads (0 = torch's default)."),
 ) -> None:
     """Train the perception networks with the interaction-for-perception loop; writes OUT/model.pt."""
     from vatmart.perception.model import NetConfig
     from vatmart.perception.train import PerceptionSettings
-    from vatmart.pipeline import TrainPlan, train as run
+    from vatmart.pipeline import TrainPlan
+    from vatmart.pipeline import train as run
     from vatmart.rl.loop import LoopSettings
 
     plan = TrainPlan(
-        net=NetConfig(backbone=backbone), perception=PerceptionSettings(seed=seed),
-        loop=LoopSettings(rounds=rounds, scenes=rl_scenes, episodes=episodes, td3_updates=td3_updates,
-                          perception_epochs=round_epochs, curiosity=curiosity, seed=seed),
-        warm_epochs=warm_epochs, final_epochs=final_epochs, rl=rl, threads=threads,
+        net=NetConfig(backbone=backbone),
+        perception=PerceptionSettings(seed=seed),
+        loop=LoopSettings(
+            rounds=rounds,
+            scenes=rl_scenes,
+            episodes=episodes,
+            td3_updates=td3_updates,
+            perception_epochs=round_epochs,
+            curiosity=curiosity,
+            seed=seed,
+        ),
+        warm_epochs=warm_epochs,
+        final_epochs=final_epochs,
+        rl=rl,
+        threads=threads,
     )
-    res = run(data, out, plan, engine=engine, workers=workers, cache_dir=data[0] / "objects", show_progress=True)
+    res = run(
+        data, out, plan, engine=engine, workers=workers, cache_dir=data[0] / "objects", show_progress=True
+    )
     _echo({k: res[k] for k in ("seconds", "explore", "all")} | {"model": str(out / "model.pt")})
 
 
 @app.command("eval")
 def evaluate(
-    checkpoint: Path = typer.Option(None, help="model.pt from `vatmart train` (needed by vatmart, scorer-random)."),
+    checkpoint: Path = typer.Option(
+        None, help="model.pt from `vatmart train` (needed by vatmart, scorer-random)."
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for per-job results (a rerun resumes)."),
     methods: str = typer.Option("vatmart,random,normal,scorer-random"),
     splits: str = typer.Option("novel-instance,novel-category"),
@@ -117,8 +153,15 @@ def evaluate(
 
         raise CheckpointError("checkpoint not found", checkpoint)
     ckpts = {m: str(checkpoint) for m in labels if m.split("@")[0] in NEEDS_MODEL and checkpoint is not None}
-    jobs = plan_eval(out, methods=labels, checkpoints=ckpts, splits=_csv(splits), tasks=_csv(tasks),
-                     episodes=episodes, cache_dir=str(cache or out / "objects"))
+    jobs = plan_eval(
+        out,
+        methods=labels,
+        checkpoints=ckpts,
+        splits=_csv(splits),
+        tasks=_csv(tasks),
+        episodes=episodes,
+        cache_dir=str(cache or out / "objects"),
+    )
     secs = run_eval(jobs, workers=workers, show_progress=True)
     _echo({"seconds": secs, "table": summarise(out)})
 
@@ -128,9 +171,14 @@ def show(
     out: Path = typer.Option(..., "--out", help="PNG to write."),
     checkpoint: Path = typer.Option(..., help="model.pt from `vatmart train`."),
     task: str = typer.Option("pull-door"),
-    amount: float = typer.Option(None, help="Task amount: degrees (doors) or cm (drawers); random if omitted."),
-    split: str = typer.Option("novel-instance"), index: int = typer.Option(0),
-    obj: Path = typer.Option(None, "--object", help="A PartNet-Mobility shape folder or URDF instead of a split."),
+    amount: float = typer.Option(
+        None, help="Task amount: degrees (doors) or cm (drawers); random if omitted."
+    ),
+    split: str = typer.Option("novel-instance"),
+    index: int = typer.Option(0),
+    obj: Path = typer.Option(
+        None, "--object", help="A PartNet-Mobility shape folder or URDF instead of a split."
+    ),
     gif: Path = typer.Option(None, help="Also write a GIF of the executed best proposal."),
     top: int = typer.Option(5, help="Proposals to draw."),
     seed: int = typer.Option(0),
@@ -138,8 +186,20 @@ def show(
     """A PNG of the cloud coloured by actionability with the top proposals (and an optional GIF)."""
     from vatmart.evaluation.show import show as run
 
-    _echo(run(out, checkpoint=checkpoint, task=task, amount=amount, split=split, index=index, obj=obj, gif=gif,
-              top=top, seed=seed))
+    _echo(
+        run(
+            out,
+            checkpoint=checkpoint,
+            task=task,
+            amount=amount,
+            split=split,
+            index=index,
+            obj=obj,
+            gif=gif,
+            top=top,
+            seed=seed,
+        )
+    )
 
 
 @app.command("object")

@@ -41,18 +41,32 @@ class TrainPlan:
     threads: int = 1
 
     def total_epochs(self) -> int:
-        return self.warm_epochs + (self.loop.rounds * self.loop.perception_epochs if self.rl else 0) + self.final_epochs
+        return (
+            self.warm_epochs
+            + (self.loop.rounds * self.loop.perception_epochs if self.rl else 0)
+            + self.final_epochs
+        )
 
 
-def train(data_dirs: list[str | Path], out_dir: str | Path, plan: TrainPlan = TrainPlan(), *, engine: str = "pool",
-          workers: int = 2, cache_dir: str | Path | None = None, show_progress: bool = False) -> dict:
+def train(
+    data_dirs: list[str | Path],
+    out_dir: str | Path,
+    plan: TrainPlan = TrainPlan(),
+    *,
+    engine: str = "pool",
+    workers: int = 2,
+    cache_dir: str | Path | None = None,
+    show_progress: bool = False,
+) -> dict:
     """Train and save ``out_dir/model.pt``; returns a summary (timings, data counts, loss history)."""
     from micropulse.progress import progress
 
     out = Path(out_dir)
     paths = [p for d in data_dirs for p in shard_paths(d)]
     if not paths:
-        raise InputError(f"no interaction shards under {', '.join(map(str, data_dirs))} (run `vatmart collect`)")
+        raise InputError(
+            f"no interaction shards under {', '.join(map(str, data_dirs))} (run `vatmart collect`)"
+        )
     if plan.threads > 0:
         torch.set_num_threads(plan.threads)
     torch.manual_seed(plan.perception.seed)
@@ -63,20 +77,42 @@ def train(data_dirs: list[str | Path], out_dir: str | Path, plan: TrainPlan = Tr
     total = plan.total_epochs()
     summary: dict = {"explore": ds.summary()}
     with progress(total, "training", enabled=show_progress) as advance:
-        hist = fit_perception(model, build_table(ds), PerceptionSettings(**{**plan.perception.__dict__, "epochs": plan.warm_epochs}),
-                              total_epochs=total, advance=advance)
+        hist = fit_perception(
+            model,
+            build_table(ds),
+            PerceptionSettings(**{**plan.perception.__dict__, "epochs": plan.warm_epochs}),
+            total_epochs=total,
+            advance=advance,
+        )
         all_paths = list(paths)
         if plan.rl:
-            res = interaction_loop(model, paths, out, plan.loop, plan.perception, epoch0=plan.warm_epochs,
-                                   total_epochs=total, engine=engine, workers=workers, cache_dir=cache_dir,
-                                   n_points=n_points, advance=advance)
+            res = interaction_loop(
+                model,
+                paths,
+                out,
+                plan.loop,
+                plan.perception,
+                epoch0=plan.warm_epochs,
+                total_epochs=total,
+                engine=engine,
+                workers=workers,
+                cache_dir=cache_dir,
+                n_points=n_points,
+                advance=advance,
+            )
             summary["rl_rounds"] = res["rounds"]
             all_paths += [Path(p) for p in res["rl_paths"]]
         full = load_dataset(all_paths)
         summary["all"] = full.summary()
         start = plan.warm_epochs + (plan.loop.rounds * plan.loop.perception_epochs if plan.rl else 0)
-        hist += fit_perception(model, build_table(full), PerceptionSettings(**{**plan.perception.__dict__, "epochs": plan.final_epochs}),
-                               start_epoch=start, total_epochs=total, advance=advance)
+        hist += fit_perception(
+            model,
+            build_table(full),
+            PerceptionSettings(**{**plan.perception.__dict__, "epochs": plan.final_epochs}),
+            start_epoch=start,
+            total_epochs=total,
+            advance=advance,
+        )
     summary["seconds"] = time.perf_counter() - t0
     summary["history"] = hist
     summary["plan"] = asdict(plan)

@@ -36,8 +36,10 @@ def _distance_to_link(sim, link: int, pts_w: np.ndarray) -> np.ndarray:
     return best
 
 
-@pytest.mark.parametrize("split,kind,index", [("train", "pull-door", 0), ("train", "push-drawer", 2),
-                                              ("novel-category", "push-door", 1)])
+@pytest.mark.parametrize(
+    "split,kind,index",
+    [("train", "pull-door", 0), ("train", "push-drawer", 2), ("novel-category", "push-door", 1)],
+)
 def test_points_lie_on_their_links_and_labels_are_right(sim, split, kind, index):
     scene = make_scene(split, kind, index, seed=3)
     cloud = observe_scene(sim, scene, n_points=400)

@@ -25,27 +25,60 @@ def ckpt(tmp_path_factory):
 
 
 def test_object_command_writes_a_partnet_folder(tmp_path, capsys):
-    assert main(["object", "--category", "microwave", "--seed", "3", "--out", str(tmp_path / "m"), "--meshes"]) == 0
+    assert (
+        main(["object", "--category", "microwave", "--seed", "3", "--out", str(tmp_path / "m"), "--meshes"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["parts"][0]["kind"] == "door" and (tmp_path / "m" / "mobility.urdf").is_file()
 
 
 def test_urdf_without_articulated_joint(tmp_path, capsys, ckpt):
-    (tmp_path / "mobility.urdf").write_text('<robot name="crate"><link name="base"><visual><geometry><box size="1 1 1"/>'
-                                           "</geometry></visual></link></robot>")
-    rc = main(["show", "--object", str(tmp_path), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.png")])
+    (tmp_path / "mobility.urdf").write_text(
+        '<robot name="crate"><link name="base"><visual><geometry><box size="1 1 1"/>'
+        "</geometry></visual></link></robot>"
+    )
+    rc = main(
+        ["show", "--object", str(tmp_path), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.png")]
+    )
     assert rc == 2 and "no revolute, continuous or prismatic joint" in _err(capsys)
 
 
 def test_task_out_of_range(tmp_path, capsys, ckpt):
-    rc = main(["show", "--checkpoint", str(ckpt), "--task", "pull-door", "--amount", "85", "--out", str(tmp_path / "x.png")])
+    rc = main(
+        [
+            "show",
+            "--checkpoint",
+            str(ckpt),
+            "--task",
+            "pull-door",
+            "--amount",
+            "85",
+            "--out",
+            str(tmp_path / "x.png"),
+        ]
+    )
     assert rc == 2 and "outside 10.0 deg..70.0 deg" in _err(capsys)
-    rc = main(["show", "--checkpoint", str(ckpt), "--task", "pull-drawer", "--amount", "40", "--out", str(tmp_path / "x.png")])
+    rc = main(
+        [
+            "show",
+            "--checkpoint",
+            str(ckpt),
+            "--task",
+            "pull-drawer",
+            "--amount",
+            "40",
+            "--out",
+            str(tmp_path / "x.png"),
+        ]
+    )
     assert rc == 2 and "outside 5.0 cm..25.0 cm" in _err(capsys)
 
 
 def test_missing_checkpoint(tmp_path, capsys):
-    rc = main(["eval", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "e"), "--episodes", "1"])
+    rc = main(
+        ["eval", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "e"), "--episodes", "1"]
+    )
     assert rc == 2 and "nope.pt: checkpoint not found" in _err(capsys)
     rc = main(["eval", "--out", str(tmp_path / "e"), "--methods", "vatmart", "--episodes", "1"])
     assert rc == 2 and "needs a checkpoint" in _err(capsys)
@@ -66,8 +99,19 @@ def test_cloud_without_movable_points(tmp_path, capsys, ckpt):
         kept = "\n".join(ln for ln in block.splitlines() if "<visual>" not in ln and "<collision>" not in ln)
         text = text[:start] + kept + text[end:]
     urdf.write_text(text)
-    rc = main(["show", "--object", str(tmp_path / "m"), "--checkpoint", str(ckpt), "--task", "pull-door",
-               "--out", str(tmp_path / "x.png")])
+    rc = main(
+        [
+            "show",
+            "--object",
+            str(tmp_path / "m"),
+            "--checkpoint",
+            str(ckpt),
+            "--task",
+            "pull-door",
+            "--out",
+            str(tmp_path / "x.png"),
+        ]
+    )
     assert rc == 2 and "no point on the movable part" in _err(capsys)
 
 

@@ -34,7 +34,9 @@ def test_pool_with_two_workers_matches_in_process(tmp_path, object_cache):
     for j in plan_jobs(tmp_path / "b", **kw):
         run_job(j.__class__(**{**j.__dict__, "cache_dir": str(object_cache)}))
     a, b = load_dataset(shard_paths(tmp_path / "a")), load_dataset(shard_paths(tmp_path / "b"))
-    assert np.array_equal(a.rows.achieved, b.rows.achieved) and np.array_equal(a.clouds["points"], b.clouds["points"])
+    assert np.array_equal(a.rows.achieved, b.rows.achieved) and np.array_equal(
+        a.clouds["points"], b.clouds["points"]
+    )
 
 
 @pytest.mark.slow

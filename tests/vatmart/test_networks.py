@@ -23,9 +23,17 @@ def _batch(gen: torch.Generator) -> dict[str, torch.Tensor]:
     task[:, 4] = torch.rand(M, generator=gen)
     st = torch.zeros(B, 5)
     st[:, 0], st[:, 4] = 1, 0.5
-    return {"xyz": xyz, "local": local, "cidx": cidx, "contact": xyz[local, cidx],
-            "traj": torch.randn(M, 5, 6, generator=gen) * 0.1, "task": task,
-            "label": (torch.arange(M) % 2).float(), "scene_task": st, "target": torch.rand(B, N, generator=gen) > 0.7}
+    return {
+        "xyz": xyz,
+        "local": local,
+        "cidx": cidx,
+        "contact": xyz[local, cidx],
+        "traj": torch.randn(M, 5, 6, generator=gen) * 0.1,
+        "task": task,
+        "label": (torch.arange(M) % 2).float(),
+        "scene_task": st,
+        "target": torch.rand(B, N, generator=gen) > 0.7,
+    }
 
 
 @pytest.mark.parametrize("backbone", BACKBONES.names())
@@ -76,7 +84,9 @@ def test_overfits_one_batch(backbone):
         opt.zero_grad()
         sum(losses.values()).backward()
         opt.step()
-    last = {k: float(v.detach()) for k, v in train_step(net, b, action=False, action_points=4, gen=gen).items()}
+    last = {
+        k: float(v.detach()) for k, v in train_step(net, b, action=False, action_points=4, gen=gen).items()
+    }
     assert last["score"] < 0.05 < first["score"]
     assert last["cvae"] < 0.2 * first["cvae"]
 

@@ -49,7 +49,9 @@ def test_generator_is_seeded():
 
 
 def test_damping_and_friction_are_randomised():
-    joints = [j for s in range(10) for j in create_object("cabinet", s).articulated_joints() if j.type == "revolute"]
+    joints = [
+        j for s in range(10) for j in create_object("cabinet", s).articulated_joints() if j.type == "revolute"
+    ]
     assert len({round(j.damping, 6) for j in joints}) > 5 and len({round(j.friction, 6) for j in joints}) > 5
 
 
@@ -72,7 +74,9 @@ def test_partnet_folder_with_meshes_loads_like_primitives(tmp_path, sim):
     write_object_folder(model, b_dir, meshes=True)
     assert (b_dir / "textured_objs").is_dir() and (b_dir / "semantics.txt").is_file()
     b = load_object_folder(b_dir)
-    assert [(p.joint_name, p.kind, p.upper) for p in a.parts] == [(p.joint_name, p.kind, p.upper) for p in b.parts]
+    assert [(p.joint_name, p.kind, p.upper) for p in a.parts] == [
+        (p.joint_name, p.kind, p.upper) for p in b.parts
+    ]
     sim.load(b)
     lo, hi = sim.bc.getAABB(sim.body, sim.link_index[b.parts[0].link])
     assert hi[2] - lo[2] > 0.1  # the meshes were loaded, not empty shapes
@@ -90,9 +94,11 @@ def test_semantics_decide_door_or_drawer(tmp_path):
 
 def test_urdf_without_articulated_joint_is_a_named_error(tmp_path):
     p = tmp_path / "static.urdf"
-    p.write_text('<robot name="box"><link name="base"><visual><geometry><box size="1 1 1"/></geometry></visual>'
-                 '</link><link name="lid"/><joint name="j" type="fixed"><parent link="base"/><child link="lid"/>'
-                 '</joint></robot>')
+    p.write_text(
+        '<robot name="box"><link name="base"><visual><geometry><box size="1 1 1"/></geometry></visual>'
+        '</link><link name="lid"/><joint name="j" type="fixed"><parent link="base"/><child link="lid"/>'
+        "</joint></robot>"
+    )
     with pytest.raises(NoArticulationError, match="static.urdf.*no revolute"):
         load_urdf_info(p)
 

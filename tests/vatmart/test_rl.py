@@ -74,8 +74,14 @@ def test_rl_episode_runs_in_the_simulator(sim):
     cloud = observe_scene(sim, scene)
     pts, nrm = world_cloud(cloud)
     i = int(np.flatnonzero(cloud.grasp)[0])
-    ep = run_episode(sim, scene, pts[i], nrm[i], lambda s: np.zeros(ACTION_DIM), 0.3, np.random.default_rng(0))
-    assert ep["static"].shape == (STATIC_DIM,) and ep["dyn"].shape == (5, 7) and ep["actions"].shape == (4, ACTION_DIM)
+    ep = run_episode(
+        sim, scene, pts[i], nrm[i], lambda s: np.zeros(ACTION_DIM), 0.3, np.random.default_rng(0)
+    )
+    assert (
+        ep["static"].shape == (STATIC_DIM,)
+        and ep["dyn"].shape == (5, 7)
+        and ep["actions"].shape == (4, ACTION_DIM)
+    )
     assert ep["static"][-1] == 1.0  # the handle was grasped
     assert ep["achieved"] == pytest.approx(float(ep["dyn"][-1, 0]))
     assert ep["world"].positions.shape == (4, 3)

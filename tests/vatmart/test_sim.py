@@ -41,13 +41,17 @@ def test_simulation_is_deterministic_by_seed():
             rng = np.random.default_rng(0)
             cloud = observe_scene(sim, scene)
             rows = explore_scene(sim, scene, cloud, rng)
-            out.append((cloud.points.copy(), [(s, i, t.copy(), r.achieved, r.success) for s, i, t, r in rows]))
+            out.append(
+                (cloud.points.copy(), [(s, i, t.copy(), r.achieved, r.success) for s, i, t, r in rows])
+            )
         sim.close()
         runs.append(out)
-    for (pa, ra), (pb, rb) in zip(*runs):
+    for (pa, ra), (pb, rb) in zip(*runs, strict=False):
         assert np.array_equal(pa, pb)
-        for x, y in zip(ra, rb):
-            assert x[0] == y[0] and x[1] == y[1] and np.array_equal(x[2], y[2]) and x[3] == y[3] and x[4] == y[4]
+        for x, y in zip(ra, rb, strict=False):
+            assert (
+                x[0] == y[0] and x[1] == y[1] and np.array_equal(x[2], y[2]) and x[3] == y[3] and x[4] == y[4]
+            )
 
 
 def test_reloading_a_scene_gives_identical_physics(sim):

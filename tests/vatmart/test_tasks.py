@@ -39,7 +39,9 @@ def test_task_direction_and_achieved_amount():
     assert achieved_amount(push, 0.5, 1.0) == pytest.approx(-0.5)
 
 
-@pytest.mark.parametrize("kind,value", [("pull-door", 9.0), ("push-door", 71.0), ("pull-drawer", 4.0), ("push-drawer", 26.0)])
+@pytest.mark.parametrize(
+    "kind,value", [("pull-door", 9.0), ("push-door", 71.0), ("pull-drawer", 4.0), ("push-drawer", 26.0)]
+)
 def test_task_out_of_range_is_a_named_error(kind, value):
     with pytest.raises(TaskRangeError, match="outside"):
         Task.from_user_units(kind, value)
@@ -71,11 +73,18 @@ def test_camera_frame_trajectory_round_trip():
     from scipy.spatial.transform import Rotation
 
     r0 = rot6d_to_matrix(rng.normal(size=6))
-    wt = WorldTrajectory(np.array([0.3, 0.1, 0.4]), r0, rng.normal(size=(4, 3)),
-                         np.stack([Rotation.from_rotvec(rng.normal(size=3) * 0.3).as_matrix() @ r0 for _ in range(4)]))
+    wt = WorldTrajectory(
+        np.array([0.3, 0.1, 0.4]),
+        r0,
+        rng.normal(size=(4, 3)),
+        np.stack([Rotation.from_rotvec(rng.normal(size=3) * 0.3).as_matrix() @ r0 for _ in range(4)]),
+    )
     contact, traj = from_world(wt, cam)
     assert traj.shape == (5, 6)
     back = to_world(contact, traj, cam)
-    for a, b in zip((back.contact, back.orientation, back.positions, back.orientations),
-                    (wt.contact, wt.orientation, wt.positions, wt.orientations)):
+    for a, b in zip(
+        (back.contact, back.orientation, back.positions, back.orientations),
+        (wt.contact, wt.orientation, wt.positions, wt.orientations),
+        strict=False,
+    ):
         assert np.allclose(a, b, atol=1e-9)

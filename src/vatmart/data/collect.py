@@ -119,8 +119,16 @@ def run_job(job: CollectJob) -> str:
     return job.out
 
 
-def plan_jobs(out_dir: str | Path, *, split: str, tasks: Iterable[str], scenes: int, per_shard: int = 8,
-              first: int = 0, **kw) -> list[CollectJob]:
+def plan_jobs(
+    out_dir: str | Path,
+    *,
+    split: str,
+    tasks: Iterable[str],
+    scenes: int,
+    per_shard: int = 8,
+    first: int = 0,
+    **kw,
+) -> list[CollectJob]:
     """Split ``scenes`` scenes into jobs of ``per_shard`` scenes writing ``out_dir/shard-NNNNN.npz``."""
     tasks = tuple(tasks)
     bad = [t for t in tasks if t not in TASK_KINDS]
@@ -132,7 +140,9 @@ def plan_jobs(out_dir: str | Path, *, split: str, tasks: Iterable[str], scenes: 
     jobs = []
     for k, s in enumerate(range(first, first + scenes, per_shard)):
         n = min(per_shard, first + scenes - s)
-        jobs.append(CollectJob(out=str(out / f"shard-{k:05d}.npz"), split=split, tasks=tasks, first=s, count=n, **kw))
+        jobs.append(
+            CollectJob(out=str(out / f"shard-{k:05d}.npz"), split=split, tasks=tasks, first=s, count=n, **kw)
+        )
     return jobs
 
 
@@ -158,7 +168,9 @@ def _ray(jobs: list[CollectJob], workers: int, advance) -> None:
     import ray  # optional extra `dist`
 
     if not ray.is_initialized():
-        ray.init(num_cpus=max(1, workers), include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+        ray.init(
+            num_cpus=max(1, workers), include_dashboard=False, ignore_reinit_error=True, log_to_driver=False
+        )
 
     @ray.remote(num_cpus=1)
     class Collector:  # an actor keeps its pybullet client (and object cache) across jobs
@@ -173,8 +185,14 @@ def _ray(jobs: list[CollectJob], workers: int, advance) -> None:
         advance(1)
 
 
-def collect(jobs: list[CollectJob], *, engine: str = "pool", workers: int = 2, show_progress: bool = False,
-            cache_dir: str | Path | None = None) -> dict:
+def collect(
+    jobs: list[CollectJob],
+    *,
+    engine: str = "pool",
+    workers: int = 2,
+    show_progress: bool = False,
+    cache_dir: str | Path | None = None,
+) -> dict:
     """Run the ``jobs`` whose shards do not exist yet; returns counts and timing."""
     from micropulse.progress import progress
 
@@ -187,5 +205,9 @@ def collect(jobs: list[CollectJob], *, engine: str = "pool", workers: int = 2, s
     with progress(len(todo), "collecting", enabled=show_progress) as advance:
         if todo:
             run(todo, workers, advance)
-    return {"shards": len(jobs), "collected": len(todo), "skipped": len(jobs) - len(todo),
-            "seconds": time.perf_counter() - t0}
+    return {
+        "shards": len(jobs),
+        "collected": len(todo),
+        "skipped": len(jobs) - len(todo),
+        "seconds": time.perf_counter() - t0,
+    }

@@ -24,7 +24,9 @@ PUSH_MIN_LEVER = 0.45
 HANDLE_CLEARANCE = 0.045
 
 
-def motion_directions(points_w: np.ndarray, part: PartInfo, axis: np.ndarray, origin: np.ndarray, direction: int) -> np.ndarray:
+def motion_directions(
+    points_w: np.ndarray, part: PartInfo, axis: np.ndarray, origin: np.ndarray, direction: int
+) -> np.ndarray:
     """Unit velocity (N, 3) of each world point when the part moves in ``direction`` (+1 open, -1 close),
     and the hinge distance folded into the norm for doors (returned unnormalised: m per rad or m per m)."""
     if part.joint_type == "prismatic":
@@ -52,7 +54,9 @@ def expert_contacts(cloud: PointCloud, task: Task, part: PartInfo, sim: Simulato
     ok = cloud.target & (cos < -PUSH_NORMAL_COS)
     handles = pts[cloud.grasp & cloud.target]
     if len(handles):
-        near = np.min(np.linalg.norm(pts[:, None, :] - handles[None, :, :], axis=-1), axis=1) < HANDLE_CLEARANCE
+        near = (
+            np.min(np.linalg.norm(pts[:, None, :] - handles[None, :, :], axis=-1), axis=1) < HANDLE_CLEARANCE
+        )
         ok &= ~near | cloud.grasp
     if part.joint_type != "prismatic" and ok.any():
         ok &= speed >= PUSH_MIN_LEVER * speed[cloud.target].max()
@@ -60,7 +64,13 @@ def expert_contacts(cloud: PointCloud, task: Task, part: PartInfo, sim: Simulato
 
 
 def expert_trajectory(
-    sim: Simulator, part: PartInfo, task: Task, contact_w: np.ndarray, normal_w: np.ndarray, *, amount: float | None = None
+    sim: Simulator,
+    part: PartInfo,
+    task: Task,
+    contact_w: np.ndarray,
+    normal_w: np.ndarray,
+    *,
+    amount: float | None = None,
 ) -> WorldTrajectory:
     """The expert's world trajectory from ``contact_w`` for ``amount`` (default: the task's amount)."""
     amount = task.amount if amount is None else amount
@@ -79,7 +89,9 @@ def expert_trajectory(
     return WorldTrajectory(np.asarray(contact_w, dtype=np.float64), r0, np.stack(pos), np.stack(ori))
 
 
-def perturb(wt: WorldTrajectory, rng: np.random.Generator, *, pos_sigma: float, rot_sigma: float) -> WorldTrajectory:
+def perturb(
+    wt: WorldTrajectory, rng: np.random.Generator, *, pos_sigma: float, rot_sigma: float
+) -> WorldTrajectory:
     """Add a random walk (m, rad per waypoint) to a trajectory's positions and orientations."""
     dp = np.cumsum(rng.normal(0.0, pos_sigma, (N_WAYPOINTS, 3)), axis=0)
     dr = np.cumsum(rng.normal(0.0, rot_sigma, (N_WAYPOINTS, 3)), axis=0)
@@ -87,7 +99,9 @@ def perturb(wt: WorldTrajectory, rng: np.random.Generator, *, pos_sigma: float, 
     return WorldTrajectory(wt.contact, wt.orientation, wt.positions + dp, ori)
 
 
-def random_trajectory(normal_cam: np.ndarray, rng: np.random.Generator, *, step: float = 0.08, tilt: float = 0.6) -> np.ndarray:
+def random_trajectory(
+    normal_cam: np.ndarray, rng: np.random.Generator, *, step: float = 0.08, tilt: float = 0.6
+) -> np.ndarray:
     """A random (5, 6) camera-frame trajectory: approach near the inward normal (tilted by up to ``tilt``
     rad), then a random walk of ``step`` m and 0.15 rad per waypoint."""
     fwd = -np.asarray(normal_cam, dtype=np.float64)

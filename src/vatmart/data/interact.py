@@ -27,12 +27,20 @@ def observe_scene(sim: Simulator, scene: Scene, *, n_points: int = N_POINTS) -> 
     info, part = open_scene(sim, scene)
     movable = set().union(*(sim.links_of(p.part_links) for p in info.parts))
     return point_cloud(
-        sim.bc, sim.body, scene.camera, movable_links=movable, target_links=sim.links_of(part.part_links),
-        grasp_links=sim.links_of(part.grasp_links), n_points=n_points, rng=np.random.default_rng([scene.seed, 7]),
+        sim.bc,
+        sim.body,
+        scene.camera,
+        movable_links=movable,
+        target_links=sim.links_of(part.part_links),
+        grasp_links=sim.links_of(part.grasp_links),
+        n_points=n_points,
+        rng=np.random.default_rng([scene.seed, 7]),
     )
 
 
-def run_world(sim: Simulator, scene: Scene, wt: WorldTrajectory, *, tolerance: float = EVAL_TOLERANCE) -> Result:
+def run_world(
+    sim: Simulator, scene: Scene, wt: WorldTrajectory, *, tolerance: float = EVAL_TOLERANCE
+) -> Result:
     """Reload ``scene`` and execute a world-frame trajectory."""
     _, part = open_scene(sim, scene)
     task = scene.task

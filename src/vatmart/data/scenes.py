@@ -74,16 +74,22 @@ def start_value(task: Task, part: PartInfo, rng: np.random.Generator) -> float:
     if task.direction > 0:  # pull: start closed half of the time, else partly open
         top = hi - task.amount - margin
         if top < lo:
-            raise TaskRangeError(f"{task.kind} of {task.describe_amount(task.amount)} exceeds the joint range of {part.joint_name}")
+            raise TaskRangeError(
+                f"{task.kind} of {task.describe_amount(task.amount)} exceeds the joint range of {part.joint_name}"
+            )
         return lo if rng.random() < 0.5 else float(rng.uniform(lo, lo + 0.5 * (top - lo)))
     bottom = lo + task.amount + margin
     top = min(hi, lo + PUSH_DOOR_MAX_START) if task.part_kind == "door" else min(hi, bottom + 0.1)
     if bottom > hi:
-        raise TaskRangeError(f"{task.kind} of {task.describe_amount(task.amount)} exceeds the joint range of {part.joint_name}")
+        raise TaskRangeError(
+            f"{task.kind} of {task.describe_amount(task.amount)} exceeds the joint range of {part.joint_name}"
+        )
     return float(rng.uniform(bottom, max(bottom, top)))
 
 
-def random_camera(info_size: tuple[float, float, float], rng: np.random.Generator, *, side: float = 0.0) -> CameraPose:
+def random_camera(
+    info_size: tuple[float, float, float], rng: np.random.Generator, *, side: float = 0.0
+) -> CameraPose:
     """A camera in front of an object of (depth, width, height) metres, looking at its centre; ``side``
     = -1 or +1 keeps the camera on that side of the front (negative or positive azimuth), 0 = either."""
     depth, width, height = info_size
@@ -92,13 +98,23 @@ def random_camera(info_size: tuple[float, float, float], rng: np.random.Generato
     if side != 0.0:
         az = side * (5.0 + abs(az) * (CAMERA_AZIMUTH[1] - 5.0) / CAMERA_AZIMUTH[1])
     return CameraPose(
-        azimuth=az, elevation=float(rng.uniform(*CAMERA_ELEVATION)),
-        distance=float(rng.uniform(*CAMERA_DISTANCE)) * max(width, height, 0.5), target=target,
+        azimuth=az,
+        elevation=float(rng.uniform(*CAMERA_ELEVATION)),
+        distance=float(rng.uniform(*CAMERA_DISTANCE)) * max(width, height, 0.5),
+        target=target,
     )
 
 
-def _scene(info: ObjectInfo, size, split: str, index: int, task_kind: str, rng: np.random.Generator,
-           amount: float | None, object_path: str = "") -> Scene:
+def _scene(
+    info: ObjectInfo,
+    size,
+    split: str,
+    index: int,
+    task_kind: str,
+    rng: np.random.Generator,
+    amount: float | None,
+    object_path: str = "",
+) -> Scene:
     task_part = task_kind.split("-")[1]
     choices = [i for i, p in enumerate(info.parts) if p.kind == task_part]
     if not choices:
@@ -114,7 +130,9 @@ def _scene(info: ObjectInfo, size, split: str, index: int, task_kind: str, rng: 
     return Scene(split, index, task_kind, task.amount, part, q0, cam, int(rng.integers(2**31)), object_path)
 
 
-def make_scene(split: str, task_kind: str, index: int, *, seed: int = 0, amount: float | None = None) -> Scene:
+def make_scene(
+    split: str, task_kind: str, index: int, *, seed: int = 0, amount: float | None = None
+) -> Scene:
     """The ``index``-th scene of ``split`` for ``task_kind``; deterministic in (split, kind, index, seed).
     ``amount`` (rad or m) fixes the task amount instead of drawing it."""
     Task(task_kind, TASK_RANGES[task_kind.split("-")[1]][0] if amount is None else amount)  # validates
@@ -123,13 +141,17 @@ def make_scene(split: str, task_kind: str, index: int, *, seed: int = 0, amount:
     model = object_for(split, index, task_part)
     info = _info_for(split, index, task_part)
     base = model.links[0].boxes
-    size = (max(b.center[0] + b.size[0] / 2 for b in base) * 2, max(b.center[1] + b.size[1] / 2 for b in base) * 2,
-            max(b.center[2] + b.size[2] / 2 for b in base))
+    size = (
+        max(b.center[0] + b.size[0] / 2 for b in base) * 2,
+        max(b.center[1] + b.size[1] / 2 for b in base) * 2,
+        max(b.center[2] + b.size[2] / 2 for b in base),
+    )
     return _scene(info, size, split, index, task_kind, rng, amount)
 
 
-def scene_for_object(sim: Simulator, folder: str | Path, task_kind: str, *, seed: int = 0,
-                     amount: float | None = None) -> Scene:
+def scene_for_object(
+    sim: Simulator, folder: str | Path, task_kind: str, *, seed: int = 0, amount: float | None = None
+) -> Scene:
     """A scene on a user's shape folder (PartNet-Mobility layout) or URDF; its size comes from the
     loaded object's bounding box (the object should stand on z = 0 facing +x, like generated ones)."""
     Task(task_kind, TASK_RANGES[task_kind.split("-")[1]][0] if amount is None else amount)

@@ -52,8 +52,14 @@ def cloud_at(arrays: dict[str, np.ndarray], i: int) -> PointCloud:
     return PointCloud(**{k: arrays[k][i] for k in CLOUD_KEYS})
 
 
-def save_shard(path: str | Path, *, scenes: list[str], clouds: list[PointCloud], rows: dict[str, np.ndarray],
-               extra: dict[str, np.ndarray] | None = None) -> Path:
+def save_shard(
+    path: str | Path,
+    *,
+    scenes: list[str],
+    clouds: list[PointCloud],
+    rows: dict[str, np.ndarray],
+    extra: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write a shard atomically (temporary file + rename): a crash never leaves a half shard."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -93,9 +99,17 @@ class Dataset:
     def summary(self) -> dict:
         """Counts per task and source, and the success rate (for logs and the CLI)."""
         r = self.rows
-        out = {"scenes": len(self.scenes), "interactions": len(r), "success_rate": float(r.success.mean()) if len(r) else 0.0}
-        out["per_source"] = {s: int((r.source == i).sum()) for i, s in enumerate(SOURCES) if (r.source == i).any()}
-        out["per_task"] = {t: int((r.task == i).sum()) for i, t in enumerate(TASK_KINDS) if (r.task == i).any()}
+        out = {
+            "scenes": len(self.scenes),
+            "interactions": len(r),
+            "success_rate": float(r.success.mean()) if len(r) else 0.0,
+        }
+        out["per_source"] = {
+            s: int((r.source == i).sum()) for i, s in enumerate(SOURCES) if (r.source == i).any()
+        }
+        out["per_task"] = {
+            t: int((r.task == i).sum()) for i, t in enumerate(TASK_KINDS) if (r.task == i).any()
+        }
         return out
 
 

@@ -88,8 +88,16 @@ def run_eval_job(job: EvalJob) -> str:
         rng = np.random.default_rng([EVAL_SEED, i, TASK_KINDS.index(job.task)])
         point, traj = method(model, cloud, scene.task, rng)
         res = run_interaction(sim, scene, cloud.points[point], traj, cloud.cam2world)
-        episodes.append({"index": i, "amount": scene.amount, "achieved": res.achieved, "success": res.success,
-                         "on_target": bool(cloud.target[point]), "grasped": res.outcome.grasped})
+        episodes.append(
+            {
+                "index": i,
+                "amount": scene.amount,
+                "achieved": res.achieved,
+                "success": res.success,
+                "on_target": bool(cloud.target[point]),
+                "grasped": res.outcome.grasped,
+            }
+        )
     p = Path(job.out)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.")
@@ -99,8 +107,18 @@ def run_eval_job(job: EvalJob) -> str:
     return job.out
 
 
-def plan_eval(out_dir: str | Path, *, methods: list[str], checkpoints: dict[str, str], splits: list[str],
-              tasks: list[str], episodes: int, per_job: int = 10, cache_dir: str = "", n_points: int = 512) -> list[EvalJob]:
+def plan_eval(
+    out_dir: str | Path,
+    *,
+    methods: list[str],
+    checkpoints: dict[str, str],
+    splits: list[str],
+    tasks: list[str],
+    episodes: int,
+    per_job: int = 10,
+    cache_dir: str = "",
+    n_points: int = 512,
+) -> list[EvalJob]:
     """Jobs for every (label, split, task); ``checkpoints`` maps a label to (method, checkpoint) via
     ``label -> checkpoint`` for model methods, labels default to method names."""
     for s in splits:
@@ -156,7 +174,11 @@ def summarise(out_dir: str | Path) -> dict:
     for p in sorted(Path(out_dir).rglob("job-*.json")):
         label, split, task = p.parts[-4], p.parts[-3], p.parts[-2]
         eps = json.loads(p.read_text())["episodes"]
-        cell = table.setdefault(label, {}).setdefault(split, {}).setdefault(task, {"episodes": 0, "successes": 0})
+        cell = (
+            table.setdefault(label, {})
+            .setdefault(split, {})
+            .setdefault(task, {"episodes": 0, "successes": 0})
+        )
         cell["episodes"] += len(eps)
         cell["successes"] += sum(e["success"] for e in eps)
     for label in table.values():
@@ -167,5 +189,10 @@ def summarise(out_dir: str | Path) -> dict:
                 cell["ci95"] = list(wilson_interval(cell["successes"], cell["episodes"]))
                 n += cell["episodes"]
                 s += cell["successes"]
-            split["mean"] = {"episodes": n, "successes": s, "rate": s / n, "ci95": list(wilson_interval(s, n))}
+            split["mean"] = {
+                "episodes": n,
+                "successes": s,
+                "rate": s / n,
+                "ci95": list(wilson_interval(s, n)),
+            }
     return table

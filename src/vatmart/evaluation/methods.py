@@ -41,7 +41,9 @@ def _need(model, name: str):
 def vatmart(model, cloud: PointCloud, task: Task, rng: np.random.Generator) -> tuple[int, np.ndarray]:
     from vatmart.perception.infer import analyse
 
-    res = analyse(_need(model, "vatmart"), cloud, task, n_proposals=N_PROPOSALS, seed=int(rng.integers(2**31)))
+    res = analyse(
+        _need(model, "vatmart"), cloud, task, n_proposals=N_PROPOSALS, seed=int(rng.integers(2**31))
+    )
     return res["point"], res["proposals"][0]
 
 

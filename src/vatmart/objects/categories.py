@@ -41,12 +41,35 @@ def _u(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
     return float(rng.uniform(*lo_hi))
 
 
-def _door(rng, y0, y1, z0, z1, hinge, *, thickness=(0.015, 0.03), handle=None, handle_len=(0.08, 0.18), v=(0.35, 0.65)) -> Cell:
+def _door(
+    rng,
+    y0,
+    y1,
+    z0,
+    z1,
+    hinge,
+    *,
+    thickness=(0.015, 0.03),
+    handle=None,
+    handle_len=(0.08, 0.18),
+    v=(0.35, 0.65),
+) -> Cell:
     shape = handle or str(rng.choice(["bar-vertical", "bar-vertical", "knob", "bar-horizontal"]))
     return Cell(
-        "door", y0, y1, z0, z1, hinge=hinge, thickness=_u(rng, thickness), upper=_u(rng, DOOR_UPPER_RANGE),
-        damping=_u(rng, DOOR_DAMPING_RANGE), friction=_u(rng, DOOR_FRICTION_RANGE), handle=shape,
-        handle_u=_u(rng, (0.78, 0.92)), handle_v=_u(rng, v), handle_len=_u(rng, handle_len),
+        "door",
+        y0,
+        y1,
+        z0,
+        z1,
+        hinge=hinge,
+        thickness=_u(rng, thickness),
+        upper=_u(rng, DOOR_UPPER_RANGE),
+        damping=_u(rng, DOOR_DAMPING_RANGE),
+        friction=_u(rng, DOOR_FRICTION_RANGE),
+        handle=shape,
+        handle_u=_u(rng, (0.78, 0.92)),
+        handle_v=_u(rng, v),
+        handle_len=_u(rng, handle_len),
     )
 
 
@@ -54,9 +77,19 @@ def _drawer(rng, y0, y1, z0, z1, depth, wall, *, handle=None, handle_len=(0.08, 
     shape = handle or str(rng.choice(["bar-horizontal", "bar-horizontal", "knob"]))
     travel = DRAWER_TRAVEL_FRACTION * (depth - wall - 0.02)
     return Cell(
-        "drawer", y0, y1, z0, z1, thickness=_u(rng, (0.015, 0.025)), upper=travel,
-        damping=_u(rng, DRAWER_DAMPING_RANGE), friction=_u(rng, DRAWER_FRICTION_RANGE), handle=shape,
-        handle_u=_u(rng, (0.4, 0.6)), handle_v=_u(rng, (0.45, 0.75)), handle_len=min(_u(rng, handle_len), 0.7 * (y1 - y0)),
+        "drawer",
+        y0,
+        y1,
+        z0,
+        z1,
+        thickness=_u(rng, (0.015, 0.025)),
+        upper=travel,
+        damping=_u(rng, DRAWER_DAMPING_RANGE),
+        friction=_u(rng, DRAWER_FRICTION_RANGE),
+        handle=shape,
+        handle_u=_u(rng, (0.4, 0.6)),
+        handle_v=_u(rng, (0.45, 0.75)),
+        handle_len=min(_u(rng, handle_len), 0.7 * (y1 - y0)),
     )
 
 
@@ -70,18 +103,22 @@ def _row_cells(rng, kind: str, y0: float, y1: float, z0: float, z1: float, depth
     if kind == "drawer":
         return [_drawer(rng, y0, y1, z0, z1, depth, wall)], []
     if kind == "drawer-pair":
-        return [_drawer(rng, y0, ym, z0, z1, depth, wall), _drawer(rng, ym, y1, z0, z1, depth, wall)], [(ym, z0, z1)]
+        return [_drawer(rng, y0, ym, z0, z1, depth, wall), _drawer(rng, ym, y1, z0, z1, depth, wall)], [
+            (ym, z0, z1)
+        ]
     raise ValueError(kind)
 
 
-def _stack(rng, name, category, seed, depth, width, height, rows: list[tuple[str, float]], plinth=0.0, wall=0.018):
+def _stack(
+    rng, name, category, seed, depth, width, height, rows: list[tuple[str, float]], plinth=0.0, wall=0.018
+):
     """Stack rows (kind, height fraction) bottom-up inside the body."""
     y0, y1 = -width / 2 + wall, width / 2 - wall
     z, top = plinth + wall, height - wall
     fr = np.array([f for _, f in rows])
     hs = (top - z) * fr / fr.sum()
     cells, dividers, shelves = [], [], []
-    for (kind, _), h in zip(rows, hs):
+    for (kind, _), h in zip(rows, hs, strict=False):
         c, d = _row_cells(rng, kind, y0, y1, z, z + h, depth, wall)
         cells += c
         dividers += d
@@ -89,8 +126,17 @@ def _stack(rng, name, category, seed, depth, width, height, rows: list[tuple[str
         if z < top - 1e-6:
             shelves.append(z)
     return build_furniture(
-        name=name, category=category, seed=seed, depth=depth, width=width, height=height, cells=tuple(cells),
-        wall=wall, plinth=plinth, shelves=tuple(shelves), dividers=tuple(dividers),
+        name=name,
+        category=category,
+        seed=seed,
+        depth=depth,
+        width=width,
+        height=height,
+        cells=tuple(cells),
+        wall=wall,
+        plinth=plinth,
+        shelves=tuple(shelves),
+        dividers=tuple(dividers),
     )
 
 
@@ -100,7 +146,10 @@ def cabinet(seed: int) -> ArticulatedModel:
     rng = np.random.default_rng([seed, 1])
     depth, width, height = _u(rng, (0.42, 0.58)), _u(rng, (0.45, 0.95)), _u(rng, (0.45, 1.05))
     n = int(rng.integers(1, 4 if height > 0.7 else 3))
-    kinds = [str(rng.choice(["door", "double-door", "drawer", "drawer-pair"], p=[0.35, 0.25, 0.25, 0.15])) for _ in range(n)]
+    kinds = [
+        str(rng.choice(["door", "double-door", "drawer", "drawer-pair"], p=[0.35, 0.25, 0.25, 0.15]))
+        for _ in range(n)
+    ]
     if not any("door" in k for k in kinds):
         kinds[0] = "door" if width < 0.7 else "double-door"
     rows = [(k, 1.0 if "door" in k else 0.35) for k in kinds]
@@ -136,11 +185,22 @@ def fridge(seed: int) -> ArticulatedModel:
         cells.append(_door(rng, y0, y1, zf, height - wall, str(rng.choice(["left", "right"])), **door_kw))
     else:
         ym = (y0 + y1) / 2
-        cells += [_door(rng, y0, ym, zf, height - wall, "left", **door_kw), _door(rng, ym, y1, zf, height - wall, "right", **door_kw)]
+        cells += [
+            _door(rng, y0, ym, zf, height - wall, "left", **door_kw),
+            _door(rng, ym, y1, zf, height - wall, "right", **door_kw),
+        ]
         dividers.append((ym, zf, height - wall))
     return build_furniture(
-        name=f"fridge-{seed}", category="fridge", seed=seed, depth=depth, width=width, height=height,
-        cells=tuple(cells), wall=wall, shelves=(zf,), dividers=tuple(dividers),
+        name=f"fridge-{seed}",
+        category="fridge",
+        seed=seed,
+        depth=depth,
+        width=width,
+        height=height,
+        cells=tuple(cells),
+        wall=wall,
+        shelves=(zf,),
+        dividers=tuple(dividers),
     )
 
 
@@ -152,11 +212,28 @@ def microwave(seed: int) -> ArticulatedModel:
     wall = 0.015
     y0, y1 = -width / 2 + wall, width / 2 - wall
     yp = y1 - _u(rng, (0.1, 0.14))
-    door = _door(rng, y0, yp, wall, height - wall, "left", thickness=(0.02, 0.035), handle="bar-vertical",
-                 handle_len=(0.1, 0.16), v=(0.4, 0.6))
+    door = _door(
+        rng,
+        y0,
+        yp,
+        wall,
+        height - wall,
+        "left",
+        thickness=(0.02, 0.035),
+        handle="bar-vertical",
+        handle_len=(0.1, 0.16),
+        v=(0.4, 0.6),
+    )
     door = Cell(**{**door.__dict__, "handle_u": _u(rng, (0.88, 0.95))})
     panel = Cell("panel", yp, y1, wall, height - wall, thickness=0.02)
     return build_furniture(
-        name=f"microwave-{seed}", category="microwave", seed=seed, depth=depth, width=width, height=height,
-        cells=(door, panel), wall=wall, dividers=((yp, wall, height - wall),),
+        name=f"microwave-{seed}",
+        category="microwave",
+        seed=seed,
+        depth=depth,
+        width=width,
+        height=height,
+        cells=(door, panel),
+        wall=wall,
+        dividers=((yp, wall, height - wall),),
     )

@@ -52,8 +52,8 @@ class Cell:
 
 
 def _slab(lo: tuple[float, float, float], hi: tuple[float, float, float]) -> Box:
-    size = tuple(h - l for l, h in zip(lo, hi))
-    center = tuple((h + l) / 2.0 for l, h in zip(lo, hi))
+    size = tuple(b - a for a, b in zip(lo, hi, strict=True))
+    center = tuple((a + b) / 2.0 for a, b in zip(lo, hi, strict=True))
     return Box(size=size, center=center)  # type: ignore[arg-type]
 
 
@@ -64,11 +64,15 @@ def _handle_boxes(shape: str, length: float) -> tuple[Box, ...]:
         return (_slab((0.0, -t, -t), (s, t, t)),)
     if shape == "bar-vertical":
         bar = _slab((s - t, -t / 2, -length / 2), (s, t / 2, length / 2))
-        posts = tuple(_slab((0.0, -t / 3, z - t / 3), (s - t, t / 3, z + t / 3)) for z in (-length / 2.5, length / 2.5))
+        posts = tuple(
+            _slab((0.0, -t / 3, z - t / 3), (s - t, t / 3, z + t / 3)) for z in (-length / 2.5, length / 2.5)
+        )
         return (bar, *posts)
     if shape == "bar-horizontal":
         bar = _slab((s - t, -length / 2, -t / 2), (s, length / 2, t / 2))
-        posts = tuple(_slab((0.0, y - t / 3, -t / 3), (s - t, y + t / 3, t / 3)) for y in (-length / 2.5, length / 2.5))
+        posts = tuple(
+            _slab((0.0, y - t / 3, -t / 3), (s - t, y + t / 3, t / 3)) for y in (-length / 2.5, length / 2.5)
+        )
         return (bar, *posts)
     raise ValueError(f"unknown handle shape {shape!r}; known: bar-vertical, bar-horizontal, knob")
 
@@ -114,7 +118,9 @@ def build_furniture(
     body += [_slab((-d2, -w2, z - wall / 2), (d2, w2, z + wall / 2)) for z in shelves]
     body += [_slab((-d2, y - wall / 2, z0), (d2, y + wall / 2, z1)) for y, z0, z1 in dividers]
     area = sum(2 * (b.size[0] * b.size[1] + b.size[1] * b.size[2] + b.size[0] * b.size[2]) for b in body)
-    links: list[Link] = [Link("base", tuple(body), mass=max(5.0, area * wall * PANEL_DENSITY / 2), rgba=BODY_RGBA)]
+    links: list[Link] = [
+        Link("base", tuple(body), mass=max(5.0, area * wall * PANEL_DENSITY / 2), rgba=BODY_RGBA)
+    ]
     joints: list[Joint] = []
     for i, c in enumerate(cells):
         w = c.y1 - c.y0 - 2 * PART_GAP
@@ -122,11 +128,25 @@ def build_furniture(
         part = f"part_{i}"
         t = c.thickness
         if c.kind == "panel":
-            links.append(Link(part, (_slab((d2, c.y0 + PART_GAP, c.z0 + PART_GAP), (d2 + t, c.y1 - PART_GAP, c.z1 - PART_GAP)),), 0.5, BODY_RGBA, "panel"))
+            links.append(
+                Link(
+                    part,
+                    (
+                        _slab(
+                            (d2, c.y0 + PART_GAP, c.z0 + PART_GAP), (d2 + t, c.y1 - PART_GAP, c.z1 - PART_GAP)
+                        ),
+                    ),
+                    0.5,
+                    BODY_RGBA,
+                    "panel",
+                )
+            )
             joints.append(Joint(f"joint_{i}", "fixed", "base", part, (0.0, 0.0, 0.0)))
             continue
         if c.kind == "door":
-            sign = 1.0 if c.hinge == "left" else -1.0  # the door extends from its hinge towards +y (left) or -y
+            sign = (
+                1.0 if c.hinge == "left" else -1.0
+            )  # the door extends from its hinge towards +y (left) or -y
             hinge_y = c.y0 + PART_GAP if c.hinge == "left" else c.y1 - PART_GAP
             origin = (d2, hinge_y, c.z0 + PART_GAP)
             y_lo, y_hi = sorted((0.0, sign * w))
@@ -134,7 +154,11 @@ def build_furniture(
             mass = max(0.3, w * h * t * PANEL_DENSITY)
             links.append(Link(part, (panel,), mass, DOOR_RGBA, "door"))
             axis = (0.0, 0.0, -1.0) if c.hinge == "left" else (0.0, 0.0, 1.0)
-            joints.append(Joint(f"joint_{i}", "revolute", "base", part, origin, axis, 0.0, c.upper, c.damping, c.friction))
+            joints.append(
+                Joint(
+                    f"joint_{i}", "revolute", "base", part, origin, axis, 0.0, c.upper, c.damping, c.friction
+                )
+            )
             handle_origin = (t, sign * c.handle_u * w, c.handle_v * h)
         elif c.kind == "drawer":
             origin = (d2, (c.y0 + c.y1) / 2.0, c.z0 + PART_GAP)
@@ -150,7 +174,20 @@ def build_furniture(
             )
             mass = max(0.4, (w * h * t + tray_d * tw * ft * 2 + tray_d * tray_h * ft * 2) * PANEL_DENSITY)
             links.append(Link(part, boxes, mass, DRAWER_RGBA, "drawer"))
-            joints.append(Joint(f"joint_{i}", "prismatic", "base", part, origin, (1.0, 0.0, 0.0), 0.0, c.upper, c.damping, c.friction))
+            joints.append(
+                Joint(
+                    f"joint_{i}",
+                    "prismatic",
+                    "base",
+                    part,
+                    origin,
+                    (1.0, 0.0, 0.0),
+                    0.0,
+                    c.upper,
+                    c.damping,
+                    c.friction,
+                )
+            )
             handle_origin = (t, (c.handle_u - 0.5) * w, c.handle_v * h)
         else:
             raise ValueError(f"unknown cell kind {c.kind!r}; known: door, drawer, panel")

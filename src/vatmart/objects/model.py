@@ -92,9 +92,11 @@ def link_inertial(link: Link) -> tuple[Vec3, Vec3]:
     vols = [b.size[0] * b.size[1] * b.size[2] for b in link.boxes]
     total = sum(vols) or 1.0
     masses = [link.mass * v / total for v in vols]
-    com = tuple(sum(m * b.center[i] for m, b in zip(masses, link.boxes)) / link.mass for i in range(3))
+    com = tuple(
+        sum(m * b.center[i] for m, b in zip(masses, link.boxes, strict=False)) / link.mass for i in range(3)
+    )
     inertia = [0.0, 0.0, 0.0]
-    for m, b in zip(masses, link.boxes):
+    for m, b in zip(masses, link.boxes, strict=False):
         own = box_inertia(m, b.size)
         d = [b.center[i] - com[i] for i in range(3)]
         inertia[0] += own[0] + m * (d[1] ** 2 + d[2] ** 2)

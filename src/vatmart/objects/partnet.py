@@ -64,7 +64,9 @@ def _read_semantics(folder: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def load_urdf_info(path: str | Path, *, category: str | None = None, semantics: dict | None = None) -> ObjectInfo:
+def load_urdf_info(
+    path: str | Path, *, category: str | None = None, semantics: dict | None = None
+) -> ObjectInfo:
     """Parse a URDF into an :class:`ObjectInfo`; raises :class:`NoArticulationError` if nothing can move."""
     p = Path(path)
     if not p.is_file():
@@ -110,20 +112,34 @@ def load_urdf_info(path: str | Path, *, category: str | None = None, semantics: 
                     attached.append(c)
                     stack.append(c)
         label = semantics.get(link, ("", ""))[1].lower()
-        kind = "drawer" if "drawer" in label else "door" if "door" in label else ("drawer" if jtype == "prismatic" else "door")
+        kind = (
+            "drawer"
+            if "drawer" in label
+            else "door"
+            if "door" in label
+            else ("drawer" if jtype == "prismatic" else "door")
+        )
         handles = tuple(
             n for n in attached if semantics.get(n, ("", ""))[1].lower() == "handle" or "handle" in n.lower()
         )
         parts.append(
             PartInfo(
-                joint_name=j.get("name", ""), joint_type="prismatic" if jtype == "prismatic" else "revolute",
-                kind=kind, link=link, lower=lower, upper=upper, part_links=tuple(attached),
-                grasp_links=handles or tuple(attached), axis=axis,
+                joint_name=j.get("name", ""),
+                joint_type="prismatic" if jtype == "prismatic" else "revolute",
+                kind=kind,
+                link=link,
+                lower=lower,
+                upper=upper,
+                part_links=tuple(attached),
+                grasp_links=handles or tuple(attached),
+                axis=axis,
             )
         )
     if not parts:
         raise NoArticulationError("no revolute, continuous or prismatic joint: nothing to open or close", p)
-    return ObjectInfo(urdf_path=p, name=root.get("name", p.stem), category=category or "unknown", parts=tuple(parts))
+    return ObjectInfo(
+        urdf_path=p, name=root.get("name", p.stem), category=category or "unknown", parts=tuple(parts)
+    )
 
 
 def load_object_folder(folder: str | Path) -> ObjectInfo:

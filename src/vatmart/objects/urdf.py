@@ -33,7 +33,7 @@ def _v(xs) -> str:
 def _geometry(box: Box, mesh: str | None) -> str:
     if mesh is None:
         return f'<geometry><box size="{_v(box.size)}"/></geometry>'
-    return f'<geometry><mesh filename={quoteattr(mesh)}/></geometry>'
+    return f"<geometry><mesh filename={quoteattr(mesh)}/></geometry>"
 
 
 def _link_xml(link: Link, meshes: list[str] | None) -> str:
@@ -45,7 +45,9 @@ def _link_xml(link: Link, meshes: list[str] | None) -> str:
     )
     for k, box in enumerate(link.boxes):
         mesh = None if meshes is None else meshes[k]
-        origin = "0 0 0" if mesh is not None else _v(box.center)  # mesh vertices are already in the link frame
+        origin = (
+            "0 0 0" if mesh is not None else _v(box.center)
+        )  # mesh vertices are already in the link frame
         geom = _geometry(box, mesh)
         out.append(
             f'    <visual><origin xyz="{origin}"/>{geom}<material name="m_{link.name}">'
@@ -58,7 +60,7 @@ def _link_xml(link: Link, meshes: list[str] | None) -> str:
 
 def _joint_xml(j: Joint) -> str:
     out = [f"  <joint name={quoteattr(j.name)} type={quoteattr(j.type)}>"]
-    out.append(f'    <parent link={quoteattr(j.parent)}/><child link={quoteattr(j.child)}/>')
+    out.append(f"    <parent link={quoteattr(j.parent)}/><child link={quoteattr(j.child)}/>")
     out.append(f'    <origin xyz="{_v(j.origin)}" rpy="0 0 0"/>')
     if j.type != "fixed":
         out.append(f'    <axis xyz="{_v(j.axis)}"/>')
@@ -82,7 +84,9 @@ def box_obj(box: Box) -> str:
 
 def to_urdf(model: ArticulatedModel, *, mesh_files: dict[str, list[str]] | None = None) -> str:
     """The URDF text of ``model``; ``mesh_files`` maps a link name to one mesh path per box."""
-    links = "\n".join(_link_xml(lk, None if mesh_files is None else mesh_files[lk.name]) for lk in model.links)
+    links = "\n".join(
+        _link_xml(lk, None if mesh_files is None else mesh_files[lk.name]) for lk in model.links
+    )
     joints = "\n".join(_joint_xml(j) for j in model.joints)
     return f'<?xml version="1.0"?>\n<robot name={quoteattr(model.name)}>\n{links}\n{joints}\n</robot>\n'
 

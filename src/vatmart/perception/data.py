@@ -67,13 +67,21 @@ def build_table(ds: Dataset, *, relabel: bool = True, sources: tuple[int, ...] |
     st = np.array([TASK_KINDS.index(m["task_kind"]) for m in meta])
     sa = np.array([m["amount"] for m in meta])
     return Table(
-        xyz=pts - centroid[:, None, :], centroid=centroid, target=ds.clouds["target"].astype(bool),
-        scene_task=task_vectors(st, sa), scene=scene.astype(np.int64), contact=contact.astype(np.int64),
-        traj=traj.astype(np.float32), task=task_vectors(task, amount), label=label,
+        xyz=pts - centroid[:, None, :],
+        centroid=centroid,
+        target=ds.clouds["target"].astype(bool),
+        scene_task=task_vectors(st, sa),
+        scene=scene.astype(np.int64),
+        contact=contact.astype(np.int64),
+        traj=traj.astype(np.float32),
+        task=task_vectors(task, amount),
+        label=label,
     )
 
 
-def scene_batches(table: Table, batch_scenes: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def scene_batches(
+    table: Table, batch_scenes: int, rng: np.random.Generator
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Shuffled (scene ids, row ids) batches: all rows of ``batch_scenes`` scenes at a time."""
     scenes = np.unique(table.scene)
     rng.shuffle(scenes)
@@ -86,4 +94,3 @@ def scene_batches(table: Table, batch_scenes: int, rng: np.random.Generator) -> 
         rows = np.concatenate([order[starts[j] : ends[j]] for j in range(i, i + len(sel))])
         out.append((sel, rows))
     return out
-

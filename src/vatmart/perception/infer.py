@@ -19,8 +19,14 @@ def _device(model: VatMartNet) -> torch.device:
 
 
 @torch.no_grad()
-def score_examples(model: VatMartNet, xyz: np.ndarray, scene: np.ndarray, contact: np.ndarray,
-                   traj: np.ndarray, task: np.ndarray) -> np.ndarray:
+def score_examples(
+    model: VatMartNet,
+    xyz: np.ndarray,
+    scene: np.ndarray,
+    contact: np.ndarray,
+    traj: np.ndarray,
+    task: np.ndarray,
+) -> np.ndarray:
     """Success probabilities (M,) of examples; ``xyz`` (S, N, 3) centred clouds, ``scene``/``contact``
     (M,) indices, ``traj`` (M, 5, 6), ``task`` (M, 5) task vectors."""
     dev = _device(model)
@@ -34,8 +40,12 @@ def score_examples(model: VatMartNet, xyz: np.ndarray, scene: np.ndarray, contac
         feat = model.features(x)
         li = torch.as_tensor(local, device=dev)
         ci = torch.as_tensor(contact[rows], device=dev)
-        logits = model.score_logits(feat[li, ci], torch.as_tensor(task[rows], device=dev), x[li, ci],
-                                    torch.as_tensor(traj[rows], dtype=torch.float32, device=dev))
+        logits = model.score_logits(
+            feat[li, ci],
+            torch.as_tensor(task[rows], device=dev),
+            x[li, ci],
+            torch.as_tensor(traj[rows], dtype=torch.float32, device=dev),
+        )
         out[rows] = torch.sigmoid(logits).cpu().numpy()
     return out
 
@@ -47,15 +57,24 @@ def centred(cloud: PointCloud) -> tuple[np.ndarray, np.ndarray]:
 
 
 @torch.no_grad()
-def analyse(model: VatMartNet, cloud: PointCloud, task: Task, *, n_proposals: int = 100, seed: int = 0,
-            point: int | None = None) -> dict:
+def analyse(
+    model: VatMartNet,
+    cloud: PointCloud,
+    task: Task,
+    *,
+    n_proposals: int = 100,
+    seed: int = 0,
+    point: int | None = None,
+) -> dict:
     """VAT-Mart's test procedure on one cloud: per-point actionability, the argmax point on the target
     part (unless ``point`` is given), ``n_proposals`` proposals there and their scores (best first)."""
     idx = cloud.require_target()
     dev = _device(model)
     xyz, _ = centred(cloud)
     x = torch.as_tensor(xyz[None], device=dev)
-    tv = torch.as_tensor(task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev)
+    tv = torch.as_tensor(
+        task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev
+    )
     feat = model.features(x)
     act = torch.sigmoid(model.actionability_logits(feat, tv))[0].cpu().numpy()
     p = int(idx[np.argmax(act[idx])]) if point is None else int(point)
@@ -66,20 +85,29 @@ def analyse(model: VatMartNet, cloud: PointCloud, task: Task, *, n_proposals: in
     rep = lambda t: t.expand(n_proposals, -1)  # noqa: E731
     scores = torch.sigmoid(model.score_logits(rep(f), rep(tv), rep(c), props)).cpu().numpy()
     order = np.argsort(-scores)
-    return {"actionability": act, "point": p, "proposals": props.cpu().numpy()[order].astype(np.float64),
-            "scores": scores[order]}
+    return {
+        "actionability": act,
+        "point": p,
+        "proposals": props.cpu().numpy()[order].astype(np.float64),
+        "scores": scores[order],
+    }
 
 
 @torch.no_grad()
-def score_candidates(model: VatMartNet, cloud: PointCloud, task: Task, points: np.ndarray, trajs: np.ndarray) -> np.ndarray:
+def score_candidates(
+    model: VatMartNet, cloud: PointCloud, task: Task, points: np.ndarray, trajs: np.ndarray
+) -> np.ndarray:
     """Scores (K,) of candidate (point index (K,), trajectory (K, 5, 6)) pairs in one cloud."""
     dev = _device(model)
     xyz, _ = centred(cloud)
     x = torch.as_tensor(xyz[None], device=dev)
-    tv = torch.as_tensor(task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev)
+    tv = torch.as_tensor(
+        task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev
+    )
     feat = model.features(x)[0]
     pi = torch.as_tensor(points, device=dev)
     k = len(points)
-    logits = model.score_logits(feat[pi], tv.expand(k, -1), x[0, pi],
-                                torch.as_tensor(trajs, dtype=torch.float32, device=dev))
+    logits = model.score_logits(
+        feat[pi], tv.expand(k, -1), x[0, pi], torch.as_tensor(trajs, dtype=torch.float32, device=dev)
+    )
     return torch.sigmoid(logits).cpu().numpy()

@@ -19,6 +19,8 @@ from vatmart.sim.tasks import TASK_KINDS
 TASK_IN = len(TASK_KINDS) + 1  # task one-hot + normalised amount
 TRAJ_FLAT = 30  # the (5, 6) trajectory
 W_WAYPOINT, W_ROTATION, W_KL = 100.0, 5.0, 0.02
+#: Waypoint offsets (m) are multiplied by this before entering the trajectory encoder (unit-scale inputs).
+TRAJ_POS_SCALE = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,23 @@ class VatMartNet(nn.Module):
         return self.backbone(xyz)
 
     def _cond(self, feat: torch.Tensor, task: torch.Tensor, contact: torch.Tensor) -> torch.Tensor:
-        return torch.cat([feat, F.leaky_relu(self.task_enc(task)), F.leaky_relu(self.contact_enc(contact))], dim=-1)
+        return torch.cat(
+            [feat, F.leaky_relu(self.task_enc(task)), F.leaky_relu(self.contact_enc(contact))], dim=-1
+        )
+
+    def _traj_in(self, traj: torch.Tensor) -> torch.Tensor:
+        scale = torch.ones(5, 6, device=traj.device)
+        scale[1:, :3] = TRAJ_POS_SCALE
+        return self.traj_enc((traj * scale).reshape(traj.shape[0], -1))
 
     def score_logits(self, feat, task, contact, traj) -> torch.Tensor:
         """Success logits (M,) of (point feature (M, F), task (M, 5), contact (M, 3), trajectory (M, 5, 6))."""
-        t = self.traj_enc(traj.reshape(traj.shape[0], -1))
+        t = self._traj_in(traj)
         return self.scorer(torch.cat([self._cond(feat, task, contact), t], dim=-1)).squeeze(-1)
 
     def encode(self, feat, task, contact, traj) -> tuple[torch.Tensor, torch.Tensor]:
         """cVAE posterior (mu, logvar), each (M, z)."""
-        t = self.traj_enc(traj.reshape(traj.shape[0], -1))
+        t = self._traj_in(traj)
         out = self.vae_enc(torch.cat([self._cond(feat, task, contact), t], dim=-1))
         return out.chunk(2, dim=-1)
 
@@ -102,7 +111,9 @@ def rot6d_to_matrix(r6: torch.Tensor) -> torch.Tensor:
     return torch.stack([x, y, z], dim=-1)
 
 
-def cvae_loss(pred: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> dict[str, torch.Tensor]:
+def cvae_loss(
+    pred: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """VAT-Mart's proposal loss: 100 × L1(waypoints) + 5 × rotation (squared Frobenius distance of the
     Gram-Schmidt'ed 6-D rotations) + 0.02 × KL(q(z) || N(0, I))."""
     wp = (pred[:, 1:] - target[:, 1:]).abs().mean()

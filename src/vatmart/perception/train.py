@@ -60,9 +60,15 @@ def _tensors(table: Table, scenes: np.ndarray, rows: np.ndarray, device) -> dict
     contact = xyz[local, table.contact[rows]]
     t = lambda a, dt=torch.float32: torch.as_tensor(a, dtype=dt, device=device)  # noqa: E731
     return {
-        "xyz": t(xyz), "local": t(local, torch.long), "cidx": t(table.contact[rows], torch.long),
-        "contact": t(contact), "traj": t(table.traj[rows]), "task": t(table.task[rows]),
-        "label": t(table.label[rows]), "scene_task": t(table.scene_task[scenes]), "target": t(table.target[scenes], torch.bool),
+        "xyz": t(xyz),
+        "local": t(local, torch.long),
+        "cidx": t(table.contact[rows], torch.long),
+        "contact": t(contact),
+        "traj": t(table.traj[rows]),
+        "task": t(table.task[rows]),
+        "label": t(table.label[rows]),
+        "scene_task": t(table.scene_task[scenes]),
+        "target": t(table.target[scenes], torch.bool),
     }
 
 
@@ -75,8 +81,9 @@ def actionability_targets(model: VatMartNet, feat, task, contact, *, n: int, k: 
         return p.reshape(-1, n).topk(min(k, n), dim=1).values.mean(1)
 
 
-def train_step(model: VatMartNet, b: dict[str, torch.Tensor], *, action: bool, action_points: int,
-               gen: torch.Generator) -> dict[str, torch.Tensor]:
+def train_step(
+    model: VatMartNet, b: dict[str, torch.Tensor], *, action: bool, action_points: int, gen: torch.Generator
+) -> dict[str, torch.Tensor]:
     """Losses of one batch (scorer BCE + cVAE [+ actionability L1])."""
     feat = model.features(b["xyz"])
     fp = feat[b["local"], b["cidx"]]
@@ -96,14 +103,24 @@ def train_step(model: VatMartNet, b: dict[str, torch.Tensor], *, action: bool, a
         task = b["scene_task"][bi].reshape(-1, b["scene_task"].shape[-1])
         f_sel = feat[bi, idx].reshape(-1, feat.shape[-1])
         c_sel = b["xyz"][bi, idx].reshape(-1, 3)
-        tgt = actionability_targets(model, f_sel.detach(), task, c_sel, n=model.cfg.n_proposals, k=model.cfg.topk)
+        tgt = actionability_targets(
+            model, f_sel.detach(), task, c_sel, n=model.cfg.n_proposals, k=model.cfg.topk
+        )
         pred = torch.sigmoid(model.actionability_logits(feat, b["scene_task"]))[bi, idx].reshape(-1)
         out["action"] = (pred - tgt).abs().mean()
     return out
 
 
-def fit_perception(model: VatMartNet, table: Table, settings: PerceptionSettings, *, device: str = "auto",
-                   advance=None, start_epoch: int = 0, total_epochs: int | None = None) -> list[dict]:
+def fit_perception(
+    model: VatMartNet,
+    table: Table,
+    settings: PerceptionSettings,
+    *,
+    device: str = "auto",
+    advance=None,
+    start_epoch: int = 0,
+    total_epochs: int | None = None,
+) -> list[dict]:
     """Train ``model`` in place for ``settings.epochs`` epochs; returns per-epoch mean losses.
 
     ``start_epoch``/``total_epochs`` place these epochs inside a longer schedule (the interaction loop
@@ -145,8 +162,12 @@ def save_checkpoint(model: VatMartNet, path: str | Path, *, meta: dict | None = 
     """Write weights + config + metadata atomically."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    blob = {"format": CHECKPOINT_FORMAT, "config": model.cfg.to_dict(), "state_dict": model.state_dict(),
-            "meta": meta or {}}
+    blob = {
+        "format": CHECKPOINT_FORMAT,
+        "config": model.cfg.to_dict(),
+        "state_dict": model.state_dict(),
+        "meta": meta or {},
+    }
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.")
     os.close(fd)
     torch.save(blob, tmp)

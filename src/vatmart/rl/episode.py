@@ -50,7 +50,9 @@ def build_states(static: np.ndarray, dyn: np.ndarray, amount: float, kind: str) 
         step = np.zeros(N_WAYPOINTS)
         if t < N_WAYPOINTS:
             step[t] = 1.0
-        out[t] = np.concatenate([static, [amount / amax, dyn[t, 0] / amount], dyn[t, 1:4] * 5.0, dyn[t, 4:7] * 5.0, step])
+        out[t] = np.concatenate(
+            [static, [amount / amax, dyn[t, 0] / amount], dyn[t, 1:4] * 5.0, dyn[t, 4:7] * 5.0, step]
+        )
     return out
 
 
@@ -68,7 +70,12 @@ def rewards(dyn: np.ndarray, amount: float, kind: str, curiosity: float = 0.0) -
 
 
 def run_episode(
-    sim: Simulator, scene: Scene, contact_w: np.ndarray, normal_w: np.ndarray, actor, noise: float,
+    sim: Simulator,
+    scene: Scene,
+    contact_w: np.ndarray,
+    normal_w: np.ndarray,
+    actor,
+    noise: float,
     rng: np.random.Generator,
 ) -> dict:
     """Execute one episode with ``actor`` (state -> action in [-1, 1]) plus Gaussian ``noise``.
@@ -87,7 +94,9 @@ def run_episode(
     local = lrot.T @ (np.asarray(contact_w) - lpos)
     onehot = np.eye(len(TASK_KINDS))[TASK_KINDS.index(task.kind)]
     rel_origin = np.zeros(3) if part.joint_type == "prismatic" else origin - contact_w
-    static = np.concatenate([onehot, axis, rel_origin, normal_w, [float(touched), float(grasped)]]).astype(np.float32)
+    static = np.concatenate([onehot, axis, rel_origin, normal_w, [float(touched), float(grasped)]]).astype(
+        np.float32
+    )
     start = sim._last[0].copy()
 
     def dyn_row() -> np.ndarray:
@@ -100,7 +109,9 @@ def run_episode(
     actions, positions, orientations = [], [], []
     tip, rot = start.copy(), r0
     for t in range(N_WAYPOINTS):
-        state = build_states(static, np.stack(dyn + [dyn[-1]] * (N_WAYPOINTS + 1 - len(dyn))), task.amount, task.kind)[t]
+        state = build_states(
+            static, np.stack(dyn + [dyn[-1]] * (N_WAYPOINTS + 1 - len(dyn))), task.amount, task.kind
+        )[t]
         a = np.clip(actor(state) + rng.normal(0.0, noise, ACTION_DIM), -1.0, 1.0)
         tip = tip + a[:3] * ACTION_POS
         rot = Rotation.from_rotvec(a[3:] * ACTION_ROT).as_matrix() @ rot
@@ -113,6 +124,13 @@ def run_episode(
         orientations.append(rot)
     # the stored trajectory is relative to the contact point, as the tip started there
     shift = np.asarray(contact_w) - start
-    wt = WorldTrajectory(np.asarray(contact_w, dtype=np.float64), r0, np.stack(positions) + shift, np.stack(orientations))
-    return {"static": static, "dyn": np.stack(dyn).astype(np.float32), "actions": np.stack(actions).astype(np.float32),
-            "world": wt, "achieved": float(dyn[-1][0])}
+    wt = WorldTrajectory(
+        np.asarray(contact_w, dtype=np.float64), r0, np.stack(positions) + shift, np.stack(orientations)
+    )
+    return {
+        "static": static,
+        "dyn": np.stack(dyn).astype(np.float32),
+        "actions": np.stack(actions).astype(np.float32),
+        "world": wt,
+        "achieved": float(dyn[-1][0]),
+    }

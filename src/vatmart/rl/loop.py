@@ -52,9 +52,15 @@ class LoopSettings:
 def _episode_tables(ds: Dataset):
     """Yield (row index, static, dyn, actions) for every RL row of ``ds``, in row order."""
     rl_rows = np.flatnonzero(ds.rows.source == 3)
-    static = np.concatenate([e["static"] for e in ds.extras if "static" in e]) if len(rl_rows) else np.zeros((0,))
+    static = (
+        np.concatenate([e["static"] for e in ds.extras if "static" in e]) if len(rl_rows) else np.zeros((0,))
+    )
     dyn = np.concatenate([e["dyn"] for e in ds.extras if "dyn" in e]) if len(rl_rows) else np.zeros((0,))
-    actions = np.concatenate([e["actions"] for e in ds.extras if "actions" in e]) if len(rl_rows) else np.zeros((0,))
+    actions = (
+        np.concatenate([e["actions"] for e in ds.extras if "actions" in e])
+        if len(rl_rows)
+        else np.zeros((0,))
+    )
     return rl_rows, static, dyn, actions
 
 
@@ -88,8 +94,12 @@ def feed_replay(replay: Replay, ds: Dataset, model: VatMartNet | None, *, curios
         if relabel[i]:
             rew_h, _ = rewards(dyn[i], achieved[i], kinds[i], curiosity=float(cur_h[i]))
             replay.add_episode(build_states(static[i], dyn[i], achieved[i], kinds[i]), actions[i], rew_h)
-    return {"episodes": int(len(rows)), "successes": int(n_succ), "relabelled": int(relabel.sum()),
-            "mean_curiosity": float(cur.mean())}
+    return {
+        "episodes": int(len(rows)),
+        "successes": int(n_succ),
+        "relabelled": int(relabel.sum()),
+        "mean_curiosity": float(cur.mean()),
+    }
 
 
 def _save_state(path: Path, state: dict) -> None:
@@ -99,10 +109,22 @@ def _save_state(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
-def interaction_loop(model: VatMartNet, data_paths: list[Path], out_dir: str | Path, loop: LoopSettings,
-                     perception: PerceptionSettings, *, epoch0: int, total_epochs: int, engine: str = "pool",
-                     workers: int = 2, cache_dir: str | Path | None = None, n_points: int = 512,
-                     tasks: tuple[str, ...] = TASK_KINDS, advance=None) -> dict:
+def interaction_loop(
+    model: VatMartNet,
+    data_paths: list[Path],
+    out_dir: str | Path,
+    loop: LoopSettings,
+    perception: PerceptionSettings,
+    *,
+    epoch0: int,
+    total_epochs: int,
+    engine: str = "pool",
+    workers: int = 2,
+    cache_dir: str | Path | None = None,
+    n_points: int = 512,
+    tasks: tuple[str, ...] = TASK_KINDS,
+    advance=None,
+) -> dict:
     """Run the rounds; trains ``model`` in place and returns a per-round log and the RL shard paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,9 +148,20 @@ def interaction_loop(model: VatMartNet, data_paths: list[Path], out_dir: str | P
         if k < start:
             rl_paths += shard_paths(rdir)
             continue
-        jobs = plan_jobs(rdir, split="train", tasks=tasks, scenes=loop.scenes, per_shard=max(1, loop.scenes // (2 * workers)),
-                         first=RL_SCENE_OFFSET + k * loop.scenes, seed=loop.seed + k, policy="rl",
-                         episodes=loop.episodes, noise=loop.noise, actor=td3.actor_weights(), n_points=n_points)
+        jobs = plan_jobs(
+            rdir,
+            split="train",
+            tasks=tasks,
+            scenes=loop.scenes,
+            per_shard=max(1, loop.scenes // (2 * workers)),
+            first=RL_SCENE_OFFSET + k * loop.scenes,
+            seed=loop.seed + k,
+            policy="rl",
+            episodes=loop.episodes,
+            noise=loop.noise,
+            actor=td3.actor_weights(),
+            n_points=n_points,
+        )
         collect(jobs, engine=engine, workers=workers, cache_dir=cache_dir)
         paths = shard_paths(rdir)
         rl_paths += paths
@@ -136,13 +169,27 @@ def interaction_loop(model: VatMartNet, data_paths: list[Path], out_dir: str | P
         losses = td3.update(replay, loop.td3_updates, rng)
         table = build_table(load_dataset(list(data_paths) + rl_paths))
         ps = PerceptionSettings(**{**perception.__dict__, "epochs": loop.perception_epochs})
-        hist = fit_perception(model, table, ps, start_epoch=epoch0 + k * loop.perception_epochs,
-                              total_epochs=total_epochs, advance=advance)
+        hist = fit_perception(
+            model,
+            table,
+            ps,
+            start_epoch=epoch0 + k * loop.perception_epochs,
+            total_epochs=total_epochs,
+            advance=advance,
+        )
         history.append({"round": k, **counts, **losses, "perception": hist[-1] if hist else {}})
         log.info("interaction round %d: %s", k, history[-1])
-        _save_state(state_path, {
-            "settings": json.dumps(loop.__dict__, sort_keys=True), "round": k, "replay": replay, "rng": rng,
-            "history": history, "model": model.state_dict(), "actor": td3.actor.state_dict(),
-            **{n: getattr(td3, n).state_dict() for n in ("actor_t", "q1", "q2", "q1_t", "q2_t")},
-        })
+        _save_state(
+            state_path,
+            {
+                "settings": json.dumps(loop.__dict__, sort_keys=True),
+                "round": k,
+                "replay": replay,
+                "rng": rng,
+                "history": history,
+                "model": model.state_dict(),
+                "actor": td3.actor.state_dict(),
+                **{n: getattr(td3, n).state_dict() for n in ("actor_t", "q1", "q2", "q1_t", "q2_t")},
+            },
+        )
     return {"rounds": history, "rl_paths": [str(p) for p in rl_paths]}

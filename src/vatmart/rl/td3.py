@@ -70,8 +70,14 @@ class TD3:
         self.cfg = settings
         self.actor = _net(STATE_DIM, ACTION_DIM, h, True)
         self.actor_t = _net(STATE_DIM, ACTION_DIM, h, True)
-        self.q1, self.q2 = _net(STATE_DIM + ACTION_DIM, 1, h, False), _net(STATE_DIM + ACTION_DIM, 1, h, False)
-        self.q1_t, self.q2_t = _net(STATE_DIM + ACTION_DIM, 1, h, False), _net(STATE_DIM + ACTION_DIM, 1, h, False)
+        self.q1, self.q2 = (
+            _net(STATE_DIM + ACTION_DIM, 1, h, False),
+            _net(STATE_DIM + ACTION_DIM, 1, h, False),
+        )
+        self.q1_t, self.q2_t = (
+            _net(STATE_DIM + ACTION_DIM, 1, h, False),
+            _net(STATE_DIM + ACTION_DIM, 1, h, False),
+        )
         for src, dst in ((self.actor, self.actor_t), (self.q1, self.q1_t), (self.q2, self.q2_t)):
             dst.load_state_dict(src.state_dict())
         self.opt_a = torch.optim.Adam(self.actor.parameters(), lr=settings.lr)
@@ -82,7 +88,9 @@ class TD3:
     def actor_weights(self) -> tuple:
         """The actor as numpy (W, b) pairs (for :func:`vatmart.rl.episode.mlp_forward`)."""
         lin = [m for m in self.actor if isinstance(m, nn.Linear)]
-        return tuple((m.weight.detach().cpu().numpy().copy(), m.bias.detach().cpu().numpy().copy()) for m in lin)
+        return tuple(
+            (m.weight.detach().cpu().numpy().copy(), m.bias.detach().cpu().numpy().copy()) for m in lin
+        )
 
     def update(self, replay: Replay, steps: int, rng: np.random.Generator) -> dict:
         """``steps`` gradient steps; returns the last critic and actor losses."""
@@ -93,7 +101,9 @@ class TD3:
                 break
             s, a, r, s2, d = (torch.as_tensor(x) for x in replay.sample(c.batch_size, rng))
             with torch.no_grad():
-                noise = (torch.randn(a.shape, generator=self.gen) * c.policy_noise).clamp(-c.noise_clip, c.noise_clip)
+                noise = (torch.randn(a.shape, generator=self.gen) * c.policy_noise).clamp(
+                    -c.noise_clip, c.noise_clip
+                )
                 a2 = (self.actor_t(s2) + noise).clamp(-1.0, 1.0)
                 sa2 = torch.cat([s2, a2], 1)
                 q_t = torch.minimum(self.q1_t(sa2), self.q2_t(sa2)).squeeze(1)
@@ -113,6 +123,6 @@ class TD3:
                 la = float(loss_a.detach())
                 with torch.no_grad():
                     for src, dst in ((self.actor, self.actor_t), (self.q1, self.q1_t), (self.q2, self.q2_t)):
-                        for p, pt in zip(src.parameters(), dst.parameters()):
+                        for p, pt in zip(src.parameters(), dst.parameters(), strict=False):
                             pt.mul_(1 - c.tau).add_(c.tau * p)
         return {"critic_loss": lq, "actor_loss": la}

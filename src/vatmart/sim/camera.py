@@ -68,7 +68,9 @@ class PointCloud:
         """Indices of the target-part points; :class:`NoMovablePointsError` when there are none."""
         idx = np.flatnonzero(self.target)
         if idx.size == 0:
-            raise NoMovablePointsError(f"the {what} has no point on the movable part (of {len(self.points)} points)")
+            raise NoMovablePointsError(
+                f"the {what} has no point on the movable part (of {len(self.points)} points)"
+            )
         return idx
 
 
@@ -105,12 +107,20 @@ def render_depth(bc, pose: CameraPose, size: int = IMAGE_SIZE) -> tuple[np.ndarr
     view = bc.computeViewMatrix(eye.tolist(), target.tolist(), [0, 0, 1])
     proj = bc.computeProjectionMatrixFOV(pose.fov, 1.0, NEAR, FAR)
     _, _, rgb, depth, seg = bc.getCameraImage(
-        size, size, view, proj, renderer=bc.ER_TINY_RENDERER,
+        size,
+        size,
+        view,
+        proj,
+        renderer=bc.ER_TINY_RENDERER,
         flags=bc.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX,
     )
     depth = np.asarray(depth, dtype=np.float64).reshape(size, size)
     z = FAR * NEAR / (FAR - (FAR - NEAR) * depth)
-    return z, np.asarray(seg, dtype=np.int64).reshape(size, size), np.asarray(rgb, dtype=np.uint8).reshape(size, size, 4)[..., :3]
+    return (
+        z,
+        np.asarray(seg, dtype=np.int64).reshape(size, size),
+        np.asarray(rgb, dtype=np.uint8).reshape(size, size, 4)[..., :3],
+    )
 
 
 def unproject(z: np.ndarray, pose: CameraPose) -> np.ndarray:

@@ -32,8 +32,10 @@ class Task:
             raise UnknownNameError(f"unknown task {self.kind!r}; known: {', '.join(TASK_KINDS)}")
         lo, hi = TASK_RANGES[self.part_kind]
         if not (lo - 1e-9 <= self.amount <= hi + 1e-9):
-            raise TaskRangeError(f"{self.kind} amount {self.describe_amount(self.amount)} is outside "
-                                 f"{self.describe_amount(lo)}..{self.describe_amount(hi)}")
+            raise TaskRangeError(
+                f"{self.kind} amount {self.describe_amount(self.amount)} is outside "
+                f"{self.describe_amount(lo)}..{self.describe_amount(hi)}"
+            )
 
     @property
     def part_kind(self) -> str:

@@ -83,7 +83,8 @@ class Simulator:
         cid = self.bc._client
         self._step_fn = lambda: pybullet.stepSimulation(physicsClientId=cid)
         self._change = lambda c, pos, orn: pybullet.changeConstraint(
-            c, pos, orn, maxForce=GRIPPER_FORCE, physicsClientId=cid)
+            c, pos, orn, maxForce=GRIPPER_FORCE, physicsClientId=cid
+        )
 
     # ---------------------------------------------------------------- setup
     def load(self, info: ObjectInfo, joint_values: dict[str, float] | None = None) -> None:
@@ -123,7 +124,9 @@ class Simulator:
             bc.resetJointState(self.body, j, float(values.get(part.joint_name, part.lower)))
             bc.changeDynamics(self.body, j, jointDamping=float(ji[6]), linearDamping=0.0, angularDamping=0.0)
             # joint friction as a velocity motor with a force limit (pybullet's usual emulation)
-            bc.setJointMotorControl2(self.body, j, bc.VELOCITY_CONTROL, targetVelocity=0.0, force=float(ji[7]))
+            bc.setJointMotorControl2(
+                self.body, j, bc.VELOCITY_CONTROL, targetVelocity=0.0, force=float(ji[7])
+            )
         self._saved = (key, bc.saveState())
 
     def links_of(self, names) -> set[int]:
@@ -162,7 +165,9 @@ class Simulator:
         c = self._center(tip, rot).tolist()
         self.gripper = bc.createMultiBody(GRIPPER_MASS, shape, vis, c, quat)
         bc.changeDynamics(self.gripper, -1, lateralFriction=1.0)
-        self._drive = bc.createConstraint(self.gripper, -1, -1, -1, bc.JOINT_FIXED, [0, 0, 0], [0, 0, 0], c, childFrameOrientation=quat)
+        self._drive = bc.createConstraint(
+            self.gripper, -1, -1, -1, bc.JOINT_FIXED, [0, 0, 0], [0, 0, 0], c, childFrameOrientation=quat
+        )
         bc.changeConstraint(self._drive, c, quat, maxForce=GRIPPER_FORCE)
 
     def _drive_to(self, tip: np.ndarray, rot: np.ndarray) -> None:
@@ -183,7 +188,7 @@ class Simulator:
         s = np.array([_profile(i / steps, ease_in, ease_out) for i in range(1, steps + 1)])
         qs = quat.slerp_many(q0, q1, s)
         centers = p0[None, :] + (p1 - p0)[None, :] * s[:, None] - quat.forward_axes(qs) * GRIPPER_HALF[0]
-        for c, q in zip(centers.tolist(), qs.tolist()):
+        for c, q in zip(centers.tolist(), qs.tolist(), strict=False):
             self._change(self._drive, c, q)
             self._step()
 
@@ -198,7 +203,9 @@ class Simulator:
         return [c for c in pts if c[4] in links]
 
     # ------------------------------------------------------------ execution
-    def begin(self, contact: np.ndarray, rot: np.ndarray, part: PartInfo, *, grasp: bool) -> tuple[bool, bool]:
+    def begin(
+        self, contact: np.ndarray, rot: np.ndarray, part: PartInfo, *, grasp: bool
+    ) -> tuple[bool, bool]:
         """Spawn the gripper in front of ``contact`` (world, m) and approach it with orientation ``rot``.
 
         With ``grasp``, the approach stops as soon as the tip is within :data:`GRASP_DISTANCE` of a
@@ -239,14 +246,26 @@ class Simulator:
         lpos, lrot = np.asarray(lpos), Rotation.from_quat(lorn).as_matrix()
         pivot = lrot.T @ (self.tip() - lpos)
         self._grasp = self.bc.createConstraint(
-            self.gripper, -1, self.body, link, self.bc.JOINT_POINT2POINT, [0, 0, 0],
-            [GRIPPER_HALF[0], 0, 0], pivot.tolist(),
+            self.gripper,
+            -1,
+            self.body,
+            link,
+            self.bc.JOINT_POINT2POINT,
+            [0, 0, 0],
+            [GRIPPER_HALF[0], 0, 0],
+            pivot.tolist(),
         )
         self.bc.changeConstraint(self._grasp, maxForce=GRASP_FORCE)
         return True
 
     def move_to(
-        self, tip: np.ndarray, rot: np.ndarray, steps: int = SEGMENT_STEPS, *, first: bool = True, last: bool = True
+        self,
+        tip: np.ndarray,
+        rot: np.ndarray,
+        steps: int = SEGMENT_STEPS,
+        *,
+        first: bool = True,
+        last: bool = True,
     ) -> None:
         """Drive the tip to ``tip`` (world, m) with orientation ``rot`` over ``steps`` steps; ``first``/``last``
         say whether this segment starts/ends the trajectory (speed ramps up/down there only)."""
