@@ -22,7 +22,8 @@ def _openrppg_file(name: str) -> Path:
 
     spec = importlib.util.find_spec("rppg")
     if spec is None or spec.origin is None:
-        pytest.skip("open-rppg's weight files are not installed (README test command installs them)")
+        pytest.fail("open-rppg's weight files are not installed: the README's test command installs them "
+                    "(pip install --no-deps open-rppg==0.1.1)", pytrace=False)
     return Path(spec.origin).parent / "weights" / name
 
 

@@ -6,23 +6,47 @@ and ``PhysNet.rlap`` it runs ``rppg.Model(name).process_video(path)`` and reads 
 and ``.hr()``. Nothing of open-rppg is edited: a few of its methods are wrapped (each wrapper calls the
 original and writes down its inputs and outputs), so the run is open-rppg's code path, threads included.
 
-Recorded per decoded frame (video time ``t`` in s, from PyAV ``frame.time`` as open-rppg reads it):
+Recorded per decoded frame (clip-level ``t``: video time in s, PyAV ``frame.time`` as open-rppg reads it),
+per model from that model's first run (``frames``):
 
-* ``det``: the detector ran on this frame (open-rppg runs it on every 5th frame);
+* ``det``: "1" where the detector ran (see the schedule below);
 * ``raw``: open-rppg's top BlazeFace detection (after its hard NMS) in frame pixels as the decoded box
   ``[cx, cy, w, h, score]`` — recovered exactly from the box it returns, which is already transformed to
   ``x = cx -+ 0.45 w, y = cy - 0.6 h .. cy + 0.5 h`` — or null when no face scored > 0.5;
 * ``kp``: the six BlazeFace keypoints of that detection (x, y pairs, frame pixels);
 * ``box_in``: the integer box passed to its Kalman step (rounded, negatives set to 0) as x1, y1, x2, y2;
-* per model ``crop``: the box actually used to cut the face (Kalman-smoothed, moved only past its 2% rule)
-  as x1, y1, x2, y2 in frame pixels (the slice ``frame[y1:y2, x1:x2]``; null before the first face),
-  ``hasface`` (the mask open-rppg multiplies the model output with) and ``rep`` (how many model-rate frames
-  this decoded frame became: 0 = dropped, 2+ = repeated, open-rppg's nearest-in-time resampling to 30 fps).
+* ``crop``: the box actually used to cut the face (Kalman-smoothed, moved only past its 2% rule) as
+  x1, y1, x2, y2 in frame pixels (the slice ``frame[y1:y2, x1:x2]``; null before the first face);
+* ``hasface``: "1"/"0", the mask open-rppg multiplies the model output with;
+* ``rep``: how many model-rate frames this decoded frame became (0 = dropped, 2+ = repeated): open-rppg's
+  nearest-in-time resampling to the model's 30 fps.
 
 Per clip x model: the model meta (fps, input shape, cumsum_output), the model-rate timestamps and raw BVP
 (``signal_buff['bvp']``, i.e. the network output times the face mask), ``bvp(raw=True)`` when it differs
 from that, the processed ``bvp()``, HR, SQI and open-rppg's frame statistics. Every model is run twice in
 fresh ``Model`` objects to check determinism (both HRs and the largest BVP difference are recorded).
+
+What open-rppg's code does, as read in ``rppg/main.py`` and seen in these runs (facts for the tests):
+
+* Detector: ``weights/blaze_face.onnx`` is MediaPipe's short-range BlazeFace (input 1x128x128x3 in [-1, 1],
+  896 anchors from strides 8/16/16/16, two per cell, offset 0.5, fixed size; run through ai-edge-litert on the
+  same tensors, mediapipe 0.10.21's ``face_detection_short_range.tflite`` gives the same outputs to 3e-4).
+  open-rppg letterboxes the frame itself (``cv2.resize`` bilinear, zero padding), keeps scores > 0.5, runs a
+  hard NMS (IoU 0.3) and takes the top-scoring box; mediapipe's graph uses a weighted NMS.
+* Detector schedule: meant to be every 5th frame, but the frame counter is read late (``lambda:
+  detect(self.face_detect_count, ...)`` runs in a worker thread after the main thread has moved on), so which
+  frames are detected on changes from run to run (``runs_det``), and so do the smoothed boxes slightly.
+* Kalman step: one 1-D filter per corner coordinate (process noise 0.01, measurement noise 0.5, time-scaled by
+  ``dt / (1/30)``), the first detection taken as is; the filters are stepped on every frame (between detections
+  with the last raw box), but the crop box can change only on a detection frame, and only when
+  ``max(|d cy| / ((y1 + x1) / 2), |d cx| / ((y2 + x2) / 2)) > 0.02`` (the centre shift divided by the mean of
+  corner coordinates, not by the box size — ``np.mean(self.box, axis=0)`` on the ``((y1, y2), (x1, x2))`` array).
+* Face mask (``hasface``): set on a detection; on a miss it is cleared at once when the last raw box has a corner
+  at <= 5% or >= 95% of the MODEL input size in pixels (e.g. y2 >= 121.6 for 128-pixel models), which holds for
+  any real face, so in practice a missed detection zeroes the output until the next hit. Before the first
+  detection frames get a black crop and a zero mask.
+* A clip shorter than one model chunk (160 frames for RhythmMamba, 128 for PhysNet, at 30 fps) yields no signal
+  at all: the tail chunk is only appended to an existing signal, so ``hr()`` is None.
 
 Keras precision: open-rppg sets Keras' global policy to ``mixed_float16`` at import, so its own answers
 are computed in float16 activations. The golden's main results are that, as shipped ("mixed_float16").
@@ -139,8 +163,12 @@ class Recorder:
                     entry["raw"] = [(x1 + x2) / 2, y1 + 0.6 * h, w, h, float(score)]
                     entry["kp"] = np.asarray(kp, float).reshape(-1).tolist()
                     b = np.asarray(box)  # ((y1, y2), (x1, x2)) ints, before open-rppg clamps negatives
-                    entry["box_in"] = [max(int(b[1, 0]), 0), max(int(b[0, 0]), 0), max(int(b[1, 1]), 0),
-                                       max(int(b[0, 1]), 0)]
+                    entry["box_in"] = [
+                        max(int(b[1, 0]), 0),
+                        max(int(b[0, 0]), 0),
+                        max(int(b[1, 1]), 0),
+                        max(int(b[0, 1]), 0),
+                    ]
             with rec.lock:
                 rec.frames[ts].update(entry)
             return orig_kalman(self_m, frame, ts, box, dt)
@@ -186,8 +214,11 @@ def run_once(rppg: Any, rec: Recorder, name: str, path: Path) -> dict[str, Any]:
         "result": None if result is None else {"hr": result["hr"], "sqi": result["SQI"]},
         "hrv": None if result is None else result.get("hrv") or {},
         "statistic": dict(model.statistic),
-        "meta": {"fps": model.meta["fps"], "input": list(model.meta["input"]),
-                 "cumsum_output": bool(model.meta.get("cumsum_output", False))},
+        "meta": {
+            "fps": model.meta["fps"],
+            "input": list(model.meta["input"]),
+            "cumsum_output": bool(model.meta.get("cumsum_output", False)),
+        },
         "frames": frames,
         "frame_shape": list(rec.shape) if rec.shape else None,
         "model_ts": [] if ts is None else np.asarray(ts, np.float64),
@@ -208,7 +239,7 @@ def frame_table(frames: list[dict[str, Any]]) -> dict[str, Any]:
     det = [bool(f.get("det", False)) for f in frames]
     return {
         "det": "".join("1" if d else "0" for d in det),
-        "n_faces": [f.get("n_faces") if d else None for f, d in zip(frames, det)],
+        "n_faces": [f.get("n_faces") if d else None for f, d in zip(frames, det, strict=True)],
         "raw": [r(f["raw"], 2) if "raw" in f else None for f in frames],
         "kp": [r(f["kp"], 1) if "kp" in f else None for f in frames],
         "box_in": [f.get("box_in") for f in frames],
@@ -231,7 +262,7 @@ def iou(a: list[int] | None, b: list[int] | None) -> float | None:
 
 def crop_agreement(frames: list[dict[str, Any]], ref: list[list[int] | None]) -> dict[str, Any]:
     """Median and minimum per-frame IoU of a run's crop boxes against a reference run's."""
-    vals = [v for v in (iou(f.get("crop"), b) for f, b in zip(frames, ref)) if v is not None]
+    vals = [v for v in (iou(f.get("crop"), b) for f, b in zip(frames, ref, strict=True)) if v is not None]
     if not vals:
         return {"median_iou": None, "min_iou": None, "frames": 0}
     return {"median_iou": float(np.median(vals)), "min_iou": float(np.min(vals)), "frames": len(vals)}
@@ -248,13 +279,20 @@ def summary(frames: list[dict[str, Any]], shape: list[int] | None) -> dict[str, 
         h, w = shape[0], shape[1]
         cw = np.minimum(crops[:, 2], w) - crops[:, 0]
         ch = np.minimum(crops[:, 3], h) - crops[:, 1]
-        out.update(crop_frames=int(len(crops)), mean_crop_w_frac=float(np.mean(cw) / w),
-                   mean_crop_h_frac=float(np.mean(ch) / h), mean_crop_aspect_w_over_h=float(np.mean(cw / ch)),
-                   distinct_crop_boxes=int(len({tuple(c) for c in crops.tolist()})))
+        out.update(
+            crop_frames=int(len(crops)),
+            mean_crop_w_frac=float(np.mean(cw) / w),
+            mean_crop_h_frac=float(np.mean(ch) / h),
+            mean_crop_aspect_w_over_h=float(np.mean(cw / ch)),
+            distinct_crop_boxes=int(len({tuple(c) for c in crops.tolist()})),
+        )
     if hit:
         raw = np.array([f["raw"] for f in hit])
-        out.update(mean_raw_w_px=float(raw[:, 2].mean()), mean_raw_h_px=float(raw[:, 3].mean()),
-                   mean_score=float(raw[:, 4].mean()))
+        out.update(
+            mean_raw_w_px=float(raw[:, 2].mean()),
+            mean_raw_h_px=float(raw[:, 3].mean()),
+            mean_score=float(raw[:, 4].mean()),
+        )
     return r(out, 4)
 
 
@@ -263,10 +301,10 @@ def main(pkg_dir: str, video_dir: str) -> None:
     sys.path.insert(0, str(Path(pkg_dir).resolve()))
     import jax
     import keras
-
-    import rppg
     import rppg.main as orm
     import rppg.models as ormodels
+
+    import rppg
 
     logging_quiet()
     rec = Recorder(orm)
@@ -291,8 +329,10 @@ def main(pkg_dir: str, video_dir: str) -> None:
                 entry = golden["clips"][clip]
                 runs = [run_once(rppg, rec, name, path) for _ in range(RUNS)]
                 first = runs[0]
-                print(f"{clip} {name} {policy}: HR {[x['result'] for x in runs]} "
-                      f"({first['seconds']:.1f} s)", flush=True)
+                print(
+                    f"{clip} {name} {policy}: HR {[x['result'] for x in runs]} ({first['seconds']:.1f} s)",
+                    flush=True,
+                )
                 m = entry["models"].setdefault(name, {})
                 entry.setdefault("frame_shape", first["frame_shape"])
                 entry.setdefault("t", r([f["t"] for f in first["frames"]], 5))
@@ -303,9 +343,12 @@ def main(pkg_dir: str, video_dir: str) -> None:
                     m["frames"] = frame_table(first["frames"])
                 ref = m["frames"]["crop"]
                 agree = [crop_agreement(x["frames"], ref) for x in runs]
-                bvp_diff = [float(np.max(np.abs(x["bvp_model"] - first["bvp_model"])))
-                            if x["bvp_model"].shape == first["bvp_model"].shape and x["bvp_model"].size else None
-                            for x in runs[1:]]
+                bvp_diff = [
+                    float(np.max(np.abs(x["bvp_model"] - first["bvp_model"])))
+                    if x["bvp_model"].shape == first["bvp_model"].shape and x["bvp_model"].size
+                    else None
+                    for x in runs[1:]
+                ]
                 res = {
                     "hr": first["result"]["hr"] if first["result"] else None,
                     "sqi": first["result"]["sqi"] if first["result"] else None,
@@ -324,8 +367,10 @@ def main(pkg_dir: str, video_dir: str) -> None:
                     first["bvp_raw"], first["bvp_model"]
                 ):
                     res["bvp_raw"] = r(first["bvp_raw"], 5)
-                if first["bvp_ts"].size and first["model_ts"].size and not np.array_equal(
-                    first["bvp_ts"], first["model_ts"]
+                if (
+                    first["bvp_ts"].size
+                    and first["model_ts"].size
+                    and not np.array_equal(first["bvp_ts"], first["model_ts"])
                 ):
                     res["bvp_ts"] = r(first["bvp_ts"], 5)
                 m[policy] = r(res, 6)

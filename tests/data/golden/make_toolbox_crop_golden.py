@@ -111,7 +111,9 @@ def clip_golden(detector: cv2.CascadeClassifier, path: Path) -> dict[str, Any]:
     first = detect(detector, frames[0])
     static_box = used_box(first["enlarged"], height, width)
     dyn_runs = {i: detect(detector, frames[i]) for i in range(0, n, DYNAMIC_FREQ)}
-    dyn_boxes = [used_box(dyn_runs[DYNAMIC_FREQ * (i // DYNAMIC_FREQ)]["enlarged"], height, width) for i in range(n)]
+    dyn_boxes = [
+        used_box(dyn_runs[DYNAMIC_FREQ * (i // DYNAMIC_FREQ)]["enlarged"], height, width) for i in range(n)
+    ]
     x, y, w, h = static_box
     return {
         "frames": n,
@@ -160,9 +162,18 @@ def main(video_dir: str) -> None:
     for clip in CLIPS:
         entry = clip_golden(detector, Path(video_dir) / clip)
         golden["clips"][clip] = entry
-        print(clip, entry["frames"], "frames", entry["frame_shape"], "face on frame 0:",
-              entry["face_found_on_frame0"], "box", entry["static"]["box"],
-              "dynamic boxes:", len({tuple(b) for b in entry["dynamic_32"]["boxes"]}))
+        print(
+            clip,
+            entry["frames"],
+            "frames",
+            entry["frame_shape"],
+            "face on frame 0:",
+            entry["face_found_on_frame0"],
+            "box",
+            entry["static"]["box"],
+            "dynamic boxes:",
+            len({tuple(b) for b in entry["dynamic_32"]["boxes"]}),
+        )
     OUT.write_text(json.dumps(golden, separators=(",", ":")) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e3:.1f} kB)")
 
