@@ -79,8 +79,8 @@ if res:
     v = res[0].get("vitals", {}).get("heart_rate", {})
     hr = v.get("value")
     n = len(res[0].get("face", {}).get("coordinates", []) or [])
-print("%s" + json.dumps({"hr_bpm": hr, "inproc_s": t2 - t1, "inproc_frames": n}))
-""" % MARK
+print("@MARK@" + json.dumps({"hr_bpm": hr, "inproc_s": t2 - t1, "inproc_frames": n}))
+""".replace("@MARK@", MARK)
 
 OPENRPPG_CHILD = """
 import json, sys, time
@@ -92,8 +92,8 @@ out = m.process_video(sys.argv[1])
 t2 = time.perf_counter()
 hr = out.get("hr") if isinstance(out, dict) else None
 frames = int(m.statistic.get("frames", 0)) if hasattr(m, "statistic") else None
-print("%s" + json.dumps({"hr_bpm": None if hr is None else float(hr), "inproc_s": t2 - t1, "inproc_frames": frames}))
-""" % MARK
+print("@MARK@" + json.dumps({"hr_bpm": None if hr is None else float(hr), "inproc_s": t2 - t1, "inproc_frames": frames}))
+""".replace("@MARK@", MARK)
 
 DECODE_CHILD = """
 import json, sys, time
@@ -108,8 +108,8 @@ while True:
     cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
     n += 1
 t1 = time.perf_counter()
-print("%s" + json.dumps({"frames": n, "inproc_s": t1 - t0, "inproc_frames": n}))
-""" % MARK
+print("@MARK@" + json.dumps({"frames": n, "inproc_s": t1 - t0, "inproc_frames": n}))
+""".replace("@MARK@", MARK)
 
 
 def ensure_venv(venv: Path, install: bool) -> tuple[Path | None, str | None]:
@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-real", action="store_true", help="skip the clips in ../shared/data/video")
     p.add_argument("--timeout", type=float, default=900.0, help="per run, s")
     p.add_argument("--markdown", type=Path, default=None, help="also write the table here")
+    p.add_argument("--partial", type=Path, default=None, help="rewrite JSON + table here after every round")
     args = p.parse_args(argv)
 
     py, why = ensure_venv(args.venv, install=not args.no_install)
@@ -315,11 +316,25 @@ def main(argv: list[str] | None = None) -> int:
                 raw[clip][tool].append(res)
                 print(f"peers: run {run + 1}/{args.runs} {clip} {tool}: "
                       + (f"{res['wall_s']:.2f} s" if res.get("ok") else f"failed ({res.get('error')})"), file=sys.stderr)  # fmt: skip
+        if args.partial is not None:  # finished rounds survive an interrupted run
+            doc = report(args, py, avail, videos, tools, raw, run + 1)
+            args.partial.write_text(json.dumps(doc, indent=2) + "\n\n" + markdown(doc) + "\n")
+    doc = report(args, py, avail, videos, tools, raw, args.runs)
+    print(json.dumps(doc, indent=2))
+    table = markdown(doc)
+    print("\n" + table)
+    if args.markdown is not None:
+        args.markdown.write_text(table + "\n")
+    return 0
+
+
+def report(args, py, avail: dict, videos: dict, tools: dict, raw: dict, rounds: int) -> dict:  # noqa: ANN001
+    """The JSON document of the rounds finished so far."""
     doc = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
         "loadavg": list(os.getloadavg()),
-        "runs": args.runs,
+        "runs": rounds,
         "versions": versions(py),
         "unavailable": {k: v for k, v in avail.items() if v is not None},
         "clips": {},
@@ -330,12 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         entry = {"path": str(path), "frames": frames, "tools": {t: summarise(raw[clip][t], frames) for t in tools}}
         entry["ratios"] = ratios(entry)
         doc["clips"][clip] = entry
-    print(json.dumps(doc, indent=2))
-    table = markdown(doc)
-    print("\n" + table)
-    if args.markdown is not None:
-        args.markdown.write_text(table + "\n")
-    return 0
+    return doc
 
 
 if __name__ == "__main__":
