@@ -1,6 +1,6 @@
 """Start-up of the ``micropulse`` command: prints one JSON document.
 
-    python benchmarks/startup.py [--runs 3] [--clip VIDEO] [--baseline-src DIR]
+    python benchmarks/startup.py [--runs 3] [--clip VIDEO] [--baseline-src DIR] [--kinds import help hr pulse]
 
 Measured, each in a fresh process, all runs interleaved (``--runs`` times, median reported):
 
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
     p.add_argument("--baseline-src", type=Path, default=None, help="another src/ to compare with")
+    p.add_argument("--kinds", nargs="+", default=["import", "help", "hr", "pulse"], help="what to measure")
     args = p.parse_args(argv)
     import numpy as np
 
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     variants = {"current": dict(os.environ, PYTHONPATH=str(ROOT / "src"))}
     if args.baseline_src is not None:
         variants["baseline"] = dict(os.environ, PYTHONPATH=str(args.baseline_src.resolve()))
-    kinds = ["import", "help", "hr", "pulse"]
+    kinds = list(args.kinds)
     raw = {v: {k: [] for k in kinds} for v in variants}
     for _ in range(args.runs):
         for kind in kinds:

@@ -9,8 +9,8 @@ Prints JSON:
   exploration, same training schedule), and the baselines ``random``, ``normal``, ``scorer-random``
   (the last one uses the full pipeline's scorer).
 
-Usage: python benchmarks/vatmart.py --work /tmp/vatmart-bench [--scenes 320 --rounds 3 --rl-scenes 32
---eval-episodes 25]. Finished stages are reused when rerun with the same --work (shards, checkpoints,
+Usage: python benchmarks/vatmart.py --work /tmp/vatmart-bench [--scenes 320 --rounds 3 --rl-scenes 24
+--eval-episodes 20]. Finished stages are reused when rerun with the same --work (shards, checkpoints,
 per-job evaluation results), so an interrupted run resumes.
 """
 
@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
+
+# this script is called vatmart.py: keep its folder off the path so `import vatmart` finds the package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 
 def speed(work: Path, cache: Path, scenes: int) -> dict:
@@ -79,12 +83,12 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/vatmart-bench"))
     ap.add_argument("--scenes", type=int, default=320, help="exploration scenes (4 interactions each)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--rl-scenes", type=int, default=32, help="scenes per RL round")
+    ap.add_argument("--rl-scenes", type=int, default=24, help="scenes per RL round")
     ap.add_argument("--episodes", type=int, default=4, help="RL episodes per scene")
     ap.add_argument("--warm-epochs", type=int, default=6)
     ap.add_argument("--round-epochs", type=int, default=2)
     ap.add_argument("--final-epochs", type=int, default=6)
-    ap.add_argument("--eval-episodes", type=int, default=25, help="test scenes per (split, task)")
+    ap.add_argument("--eval-episodes", type=int, default=20, help="test scenes per (split, task)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--speed-scenes", type=int, default=12)
     args = ap.parse_args()

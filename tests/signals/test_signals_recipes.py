@@ -7,7 +7,7 @@ from micropulse.signals import detrend, estimate_hr, get_recipe, list_recipes, m
 
 
 def test_constants_are_pinned():
-    assert list_recipes() == ["rhythm", "toolbox-2023", "toolbox-2025"]
+    assert list_recipes() == ["open-rppg", "rhythm", "toolbox-2023", "toolbox-2025"]
     r25, r23, rh = get_recipe("toolbox-2025"), get_recipe("toolbox-2023"), get_recipe("rhythm")
     assert (r25.band_hz, r25.hr_estimator, r25.snr_db_scale) == ((0.6, 3.3), "periodogram", 10)
     assert (r23.band_hz, r23.hr_estimator, r23.snr_db_scale) == ((0.75, 2.5), "periodogram", 20)
@@ -19,7 +19,7 @@ def test_constants_are_pinned():
     )
     for r in (r25, r23, rh):
         assert r.detrend_lambda == 100 and r.filter_order == 1
-    with pytest.raises(UnknownNameError, match="known: rhythm, toolbox-2023, toolbox-2025"):
+    with pytest.raises(UnknownNameError, match="known: open-rppg, rhythm, toolbox-2023, toolbox-2025"):
         get_recipe("toolbox-2024")
 
 

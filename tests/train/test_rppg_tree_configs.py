@@ -39,7 +39,12 @@ def trees(tmp_path_factory) -> dict[str, Path]:
     ubfc2(tmp / "ubfc-rppg", {n: clips[n - 1] for n in range(1, 6)})
     pure(tmp / "pure", {(s, 1): clips[4 + s] for s in range(1, 4)})
     vipl(tmp / "vipl-hr", {(1, "v1", 1): clips[0], (2, "v1", 1): clips[1]})  # subjects of folds 3 and 2
-    return {"ubfc-rppg": tmp / "ubfc-rppg", "pure": tmp / "pure", "vipl-hr": tmp / "vipl-hr", "cache": tmp / "cache"}
+    return {
+        "ubfc-rppg": tmp / "ubfc-rppg",
+        "pure": tmp / "pure",
+        "vipl-hr": tmp / "vipl-hr",
+        "cache": tmp / "cache",
+    }
 
 
 def _config(name: str, trees: dict[str, Path], out: Path):
@@ -62,7 +67,10 @@ def test_every_shipped_config_parses_and_names_a_known_protocol():
     names = sorted(p.stem for p in (ROOT / "configs" / "rppg").glob("*.yaml"))
     assert len(names) == 20  # 3 models x 5 protocols + RhythmMamba VIPL-HR folds 1-5
     for name in names:
-        real, synthetic = load_config(ROOT / "configs/rppg" / f"{name}.yaml"), load_config(SYNTH / f"{name}.yaml")
+        real, synthetic = (
+            load_config(ROOT / "configs/rppg" / f"{name}.yaml"),
+            load_config(SYNTH / f"{name}.yaml"),
+        )
         assert real.options["protocol"] == synthetic.options["protocol"]
         task = create_task(real.task, real.options)  # names only: trees are opened when data is asked for
         assert isinstance(task, RppgTask) and task.tree is not None and task.crop.convention == "toolbox"
@@ -82,7 +90,10 @@ def test_synthetic_tree_config_trains_and_its_metrics_match_evaluate(name, trees
     assert meta["normalisation"] == opts["normalisation"] and meta["selected"]["rule"] == task.selection
     metrics = meta["test_metrics"]
     test_ds = task.tree.sources["test"].dataset
-    assert test_ds == {"physnet": "ubfc-rppg", "rhythmformer": "ubfc-rppg", "rhythmmamba": "pure"}[task.model_name]
+    assert (
+        test_ds
+        == {"physnet": "ubfc-rppg", "rhythmformer": "ubfc-rppg", "rhythmmamba": "pure"}[task.model_name]
+    )
     assert metrics["n_videos"] == len(select_entries(task.tree.sources["test"])[1]) >= 1
     # the same numbers from `micropulse evaluate --model ARCH --weights model.pt` on the same test videos
     from typer.testing import CliRunner

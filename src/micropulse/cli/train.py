@@ -27,8 +27,10 @@ def register(app: typer.Typer) -> None:
             False, "--loso", help="me-spot only: leave-one-subject-out, one model per subject, pooled score."
         ),
         nproc: int = typer.Option(
-            1, "--nproc", help="Data-parallel processes (DistributedDataParallel; gloo on CPU, NCCL on GPUs); "
-            "with --loso: folds trained in parallel."
+            1,
+            "--nproc",
+            help="Data-parallel processes (DistributedDataParallel; gloo on CPU, NCCL on GPUs); "
+            "with --loso: folds trained in parallel.",
         ),
     ) -> None:
         """Train a model from a YAML config; checkpoints every epoch and resumes an interrupted run.
@@ -64,7 +66,9 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"--loso is for the me-spot task, not {cfg.task!r}")
             from micropulse.train.me_task import run_loso
 
-            pooled = run_loso(cfg.options, cfg.settings, show_progress=nproc == 1, workers=nproc)  # folds in parallel
+            pooled = run_loso(
+                cfg.options, cfg.settings, show_progress=nproc == 1, workers=nproc
+            )  # folds in parallel
             out_file = Path(cfg.settings.out_dir) / "metrics_loso.json"
             out_file.write_text(json.dumps(pooled, indent=2, default=float))
             console.print(f"pooled leave-one-subject-out metrics: {out_file}")
@@ -74,6 +78,10 @@ def register(app: typer.Typer) -> None:
 
         task = create_task(cfg.task, cfg.options)  # bad options fail here, before any process starts
         if nproc > 1:
+            if cfg.settings.batch_size % nproc:
+                raise InputError(
+                    f"train.batch_size {cfg.settings.batch_size} must be divisible by --nproc {nproc}"
+                )
             launch(nproc, train_in_group, str(config), overrides)
             metrics = json.loads((Path(cfg.settings.out_dir) / "metrics.json").read_text())
             console.print(f"model: {Path(cfg.settings.out_dir) / 'model.pt'} ({nproc} processes)")

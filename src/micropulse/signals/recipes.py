@@ -11,6 +11,8 @@ toolbox-2025   0.6-3.3      periodogram, nfft next pow2, band incl.  10*log10   
 toolbox-2023   0.75-2.5     periodogram, nfft next pow2, band incl.  20*log10   NeurIPS 2023
 rhythm         0.75-2.5     Welch nperseg=min(N-1,256),             20*log10   RhythmFormer/
                             nfft=int(1e5/fs), 45 < HR < 150 (excl.)            Mamba forks
+open-rppg      0.5-3.0      no detrend, order-3 band-pass; Welch    10*log10   open-rppg 0.1.1
+                            nperseg=256/30 s, nfft=2e4, 30<HR<180
 =============  ===========  ======================================  =========  ==============
 
 The recipes reproduce benchmarks. **For users' own recordings micropulse uses its own
@@ -55,16 +57,19 @@ class Recipe:
     hr_estimator: str  # "periodogram" or "welch"
     snr_db_scale: int  # 10 or 20
     hr_limits_bpm: tuple[float, float] | None = None  # exclusive limits of the Welch argmax
-    detrend_lambda: float = 100.0
+    detrend_lambda: float | None = 100.0  # None: no detrend (open-rppg on a BVP output)
     filter_order: int = 1
     description: str = ""
+    welch_nperseg_s: float | None = None  # Welch segment, seconds (None: 256 samples, the forks)
+    welch_nfft: int | None = None  # Welch FFT length (None: int(1e5 / fs), the forks)
 
     def postprocess(self, bvp: np.ndarray, fs: float, diff_normalized: bool = False) -> np.ndarray:
-        """cumsum (DiffNormalized) -> detrend(lambda) -> order-1 Butterworth filtfilt band-pass."""
+        """cumsum (DiffNormalized) -> detrend(lambda) -> Butterworth filtfilt band-pass of the recipe's order."""
         x = as_signal(bvp, "BVP", min_len=10)
         if diff_normalized:
             x = np.cumsum(x)
-        x = detrend(x, self.detrend_lambda)
+        if self.detrend_lambda is not None:
+            x = detrend(x, self.detrend_lambda)
         return bandpass(x, fs, self.band_hz, order=self.filter_order)
 
     def hr_bpm(self, y: np.ndarray, fs: float) -> float:
@@ -73,7 +78,9 @@ class Recipe:
         y = as_signal(y, "BVP", min_len=2)
         if self.hr_estimator == "welch":
             n = y.size
-            f, p = spectrum.welch(y, fs, nperseg=min(n - 1, 256), nfft=int(1e5 / fs))
+            seg = 256 if self.welch_nperseg_s is None else int(self.welch_nperseg_s * fs)
+            nfft = int(1e5 / fs) if self.welch_nfft is None else self.welch_nfft
+            f, p = spectrum.welch(y, fs, nperseg=min(n - 1, seg), nfft=nfft)
             lo, hi = self.hr_limits_bpm or (self.band_hz[0] * 60, self.band_hz[1] * 60)
             m = (f * 60 > lo) & (f * 60 < hi)
         else:
@@ -124,6 +131,11 @@ for _r in (
     Recipe("toolbox-2025", (0.6, 3.3), "periodogram", 10, description="rPPG-Toolbox HEAD (PR #371, #344)"),
     Recipe("toolbox-2023", (0.75, 2.5), "periodogram", 20, description="rPPG-Toolbox at NeurIPS 2023"),
     Recipe("rhythm", (0.75, 2.5), "welch", 20, (45.0, 150.0), description="RhythmFormer/RhythmMamba forks"),
+    # open-rppg 0.1.1 `Model.hr()`: order-3 Butterworth 0.5-3 Hz filtfilt, no detrend for BVP outputs,
+    # Welch with nperseg = 256/30 s and nfft = 2e4, argmax over 30 < HR < 180 bpm. Its per-beat amplitude
+    # normalisation (norm_bvp) is not reproduced: it reshapes beats, not their rate.
+    Recipe("open-rppg", (0.5, 3.0), "welch", 10, (30.0, 180.0), detrend_lambda=None, filter_order=3,
+           description="open-rppg 0.1.1 Model.hr()", welch_nperseg_s=256 / 30, welch_nfft=20000),
 ):
     RECIPES.register(_r.name)(_r)
 

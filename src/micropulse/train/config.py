@@ -34,7 +34,12 @@ def _toolbox_options(options: dict[str, Any], where: Path) -> dict[str, Any]:
         if "." not in key:
             continue
         bits = key.split(".")
-        if len(bits) != 3 or bits[0] not in _TOOLBOX_PARTS or bits[1] != "DATA" or bits[2] not in _TOOLBOX_DATA:
+        if (
+            len(bits) != 3
+            or bits[0] not in _TOOLBOX_PARTS
+            or bits[1] != "DATA"
+            or bits[2] not in _TOOLBOX_DATA
+        ):
             known = ", ".join(f"{p}.DATA.{d}" for p in _TOOLBOX_PARTS for d in _TOOLBOX_DATA)
             raise FileFormatError(f"unknown option {key!r}; toolbox data keys known: {known}", where)
         value = str(value) if bits[2] in ("DATASET", "DATA_PATH") else float(value)

@@ -73,8 +73,12 @@ class DistContext:
             raise InputError(f"train.batch_size {batch_size} must be divisible by --nproc {self.world}")
         from torch.utils.data.distributed import DistributedSampler
 
-        seed = int(torch.randint(0, 2**31 - 1, (), generator=torch.Generator().manual_seed(gen.initial_seed())))
-        sampler = DistributedSampler(ds, num_replicas=self.world, rank=self.rank, shuffle=True, seed=seed, drop_last=drop)
+        seed = int(
+            torch.randint(0, 2**31 - 1, (), generator=torch.Generator().manual_seed(gen.initial_seed()))
+        )
+        sampler = DistributedSampler(
+            ds, num_replicas=self.world, rank=self.rank, shuffle=True, seed=seed, drop_last=drop
+        )
         return DataLoader(ds, batch_size=batch_size // self.world, sampler=sampler, num_workers=num_workers,
                           drop_last=drop, persistent_workers=num_workers > 0)  # fmt: skip
 

@@ -172,7 +172,11 @@ def plot_loss_curve(history: list[dict[str, float]], path: str | Path, title: st
 
 
 def _fit(
-    task: Task, settings: TrainSettings, show_progress: bool, on_epoch: EpochCallback | None, dist: DistContext
+    task: Task,
+    settings: TrainSettings,
+    show_progress: bool,
+    on_epoch: EpochCallback | None,
+    dist: DistContext,
 ) -> TrainResult:
     out = Path(settings.out_dir)
     if dist.is_main:
@@ -235,7 +239,11 @@ def _fit(
                 for k, v in parts.items():
                     parts_sum[k] = parts_sum.get(k, 0.0) + v
                 advance()
-            row = {"epoch": epoch + 1, "loss": dist.mean(total / max(n, 1)), "seconds": time.perf_counter() - t0}
+            row = {
+                "epoch": epoch + 1,
+                "loss": dist.mean(total / max(n, 1)),
+                "seconds": time.perf_counter() - t0,
+            }
             row.update({k: dist.mean(v / max(n, 1)) for k, v in parts_sum.items()})
             if val_ds is not None and len(val_ds):
                 row["val_loss"] = _val_loss(task, model, val_ds, settings.batch_size, device)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +29,20 @@ from torch.utils.data import Dataset, TensorDataset
 from micropulse.errors import InputError
 from micropulse.io import open_video
 from micropulse.me import labels as L
-from micropulse.me.extract import FeatureConfig, VideoMEFeatures, extract_me_features
+from micropulse.me.extract import FeatureConfig, extract_me_features
 from micropulse.me.infer import DecodeSettings, decode_video
 from micropulse.me.models.inference import window_outputs
 from micropulse.me.models.registry import build_model, get_spec
 from micropulse.me.score import megc_score
 from micropulse.synth.me import MESettings, material_with_landmarks, render_me_clip, subject_variant
 from micropulse.train.loop import fit
+from micropulse.train.me_data import MEVideoData
 from micropulse.train.task import Task
 
 log = logging.getLogger(__name__)
 
 SPOT_WEIGHT, RECOG_WEIGHT = 0.9, 0.1  # §2.4
 SCALE_STEPS = np.round(np.arange(0.90, 1.1001, 0.01), 2)  # §1.5 augmentation factors
-
-
-@dataclass
-class MEVideoData:
-    """One labelled video reduced to its window features."""
-
-    video: str
-    subject: str
-    feats: VideoMEFeatures
-    intervals: list[L.MEInterval]  # on the features' (subsampled) frame grid
 
 
 def synthetic_videos(
@@ -124,7 +115,8 @@ class MESpotTask(Task):
         model: ``"me-tst"`` or ``"me-tst+"`` (``"me-tst-plus"`` is accepted).
         model_options: constructor options of the model (none = official configuration; e.g.
             ``{dim: 32, depth: 4, d_state: 16}`` for a quick CPU run).
-        dataset: ``"synthetic"`` (rendered now) — the real loaders plug in here.
+        dataset: ``"synthetic"`` (rendered now) or an ME loader name (``casme3``, ``samm-lv``, ... see
+            ``micropulse.datasets.me.list_datasets``) read from ``root``; features cached under ``cache_dir``.
         n_subjects / videos_per_subject / seconds: size of the synthetic set.
         test_subjects: held-out subject ids; default = the last ``n_test`` subjects.
         n_test: number of held-out subjects when ``test_subjects`` is not given.
@@ -144,6 +136,7 @@ class MESpotTask(Task):
         seconds: float = 12.0, test_subjects: list[str] | None = None, n_test: int = 2, k: int = 50,
         flow: str = "farneback", ratio: float | None = 4.0, strategy: int = 1, synergy: int = 1,
         k_p: int | None = None, p: float = 0.55, min_peak: float = 0.0, seed: int = 0, decoder: str = "peak",
+        root: str | None = None, cache_dir: str = "runs/cache",
     ) -> None:  # fmt: skip
         from micropulse.me.infer import get_decoder
 
@@ -152,7 +145,14 @@ class MESpotTask(Task):
             raise InputError(f"synergy must be 0, 1 or 2, got {synergy!r}")
         self.decoder = decoder
         if dataset != "synthetic":
-            raise InputError(f"unknown ME training dataset {dataset!r}; known: synthetic")
+            from micropulse.datasets.me import list_datasets
+
+            if dataset not in list_datasets():
+                raise InputError(
+                    f"unknown ME training dataset {dataset!r}; known: synthetic, {', '.join(list_datasets())}"
+                )
+            if not root:
+                raise InputError(f"ME dataset {dataset!r} needs its folder: options.root")
         spec = get_spec(model)
         self.model_name = spec.name
         self.model_options = dict(model_options or {})
@@ -165,7 +165,14 @@ class MESpotTask(Task):
             "videos_per_subject": videos_per_subject,
             "seconds": seconds,
         }
-        data = _cached_synthetic(n_subjects, videos_per_subject, seconds, seed, self.cfg)
+        self.dataset = dataset
+        if dataset == "synthetic":
+            data = _cached_synthetic(n_subjects, videos_per_subject, seconds, seed, self.cfg)
+        else:
+            from micropulse.train.me_data import dataset_videos
+
+            data = tuple(dataset_videos(dataset, root, self.cfg, cache_dir))
+            self.options = {"dataset": dataset, "root": str(root)}
         subjects = sorted({d.subject for d in data})
         test = set(test_subjects) if test_subjects else set(subjects[-n_test:])
         if not test or test - set(subjects) or test == set(subjects):
@@ -224,7 +231,8 @@ class MESpotTask(Task):
         return {
             "task": self.name, "arch": self.model_name, "model_options": self.model_options, "roi_set": self.cfg.roi_set, "k": self.cfg.k,
             "flow": self.cfg.flow, "target_fps": 30.0, "decode": self.decode_settings().to_dict(),
-            "training_data": f"synthetic ({self.options})", "seed": self.seed,
+            "training_data": f"synthetic ({self.options})" if self.dataset == "synthetic" else self.options,
+            "seed": self.seed,
         }  # fmt: skip
 
 
@@ -247,28 +255,50 @@ def run_loso(
 
     opts = {k: v for k, v in options.items() if k not in ("test_subjects", "n_test")}
     probe = MESpotTask(**opts, n_test=1)
-    by_subject = {s: [d for d in probe.test_videos + probe.train_videos if d.subject == s] for s in probe.subjects}
-    empty = [s for s, vids in by_subject.items() if not any(iv.type == "me" for d in vids for iv in d.intervals)]
+    by_subject = {
+        s: [d for d in probe.test_videos + probe.train_videos if d.subject == s] for s in probe.subjects
+    }
+    empty = [
+        s for s, vids in by_subject.items() if not any(iv.type == "me" for d in vids for iv in d.intervals)
+    ]
     if empty:
-        log.warning("subjects without any labelled micro-expression (their folds add only false positives): %s", empty)
-    todo = [s for s in probe.subjects if not (Path(settings.out_dir) / f"fold-{s}" / "outputs.npz").is_file()]
-    log.info("%d folds, %d finished, %d to train", len(probe.subjects), len(probe.subjects) - len(todo), len(todo))
+        log.warning(
+            "subjects without any labelled micro-expression (their folds add only false positives): %s", empty
+        )
+    key = _fold_key(opts, settings)
+    todo = [s for s in probe.subjects if not _fold_done(Path(settings.out_dir) / f"fold-{s}", key)]
+    log.info(
+        "%d folds, %d finished, %d to train", len(probe.subjects), len(probe.subjects) - len(todo), len(todo)
+    )
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(min(workers, len(todo)), mp_context=get_context("spawn")) as pool:
-            list(pool.map(_run_fold, [opts] * len(todo), [settings] * len(todo), todo))
+            list(
+                pool.map(
+                    _run_fold,
+                    [opts] * len(todo),
+                    [settings] * len(todo),
+                    todo,
+                    [False] * len(todo),
+                    [key] * len(todo),
+                )
+            )
     else:
         for subject in todo:
-            _run_fold(opts, settings, subject, show_progress)
+            _run_fold(opts, settings, subject, show_progress, key)
     gt = pd.concat([_gt_frame(by_subject[s]) for s in probe.subjects], ignore_index=True)
     outputs = {s: np.load(Path(settings.out_dir) / f"fold-{s}" / "outputs.npz") for s in probe.subjects}
     by_decoder = {}
     for name in list_decoders():
         task_settings = replace(probe.decode_settings(), decoder=name)
-        pred = pd.concat([_decode(outputs[s], by_subject[s], task_settings) for s in probe.subjects], ignore_index=True)
+        pred = pd.concat(
+            [_decode(outputs[s], by_subject[s], task_settings) for s in probe.subjects], ignore_index=True
+        )
         by_decoder[name] = megc_score(gt, pred).to_dict()
     folds = []
     for subj in probe.subjects:
-        one = megc_score(_gt_frame(by_subject[subj]), _decode(outputs[subj], by_subject[subj], probe.decode_settings()))
+        one = megc_score(
+            _gt_frame(by_subject[subj]), _decode(outputs[subj], by_subject[subj], probe.decode_settings())
+        )
         folds.append({"subject": subj, "f1": one.to_dict()["spotting"]["f1"]})
     pooled = dict(by_decoder[probe.decoder])
     pooled.update({"protocol": "leave-one-subject-out", "decoder": probe.decoder, "folds": folds,
@@ -276,7 +306,30 @@ def run_loso(
     return pooled
 
 
-def _run_fold(opts: dict[str, Any], settings: Any, subject: str, show_progress: bool = False) -> None:
+#: Options that only change decoding: fold outputs (window scores) are reused across them.
+DECODE_OPTIONS = ("decoder", "synergy", "p", "k_p", "min_peak")
+
+
+def _fold_key(opts: dict[str, Any], settings: Any) -> str:
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    train = {
+        k: v for k, v in asdict(settings).items() if k not in ("out_dir", "resume", "device", "num_workers")
+    }
+    blob = {"options": {k: v for k, v in opts.items() if k not in DECODE_OPTIONS}, "train": train}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _fold_done(folder: Path, key: str) -> bool:
+    marker = folder / "outputs.key"
+    return (folder / "outputs.npz").is_file() and marker.is_file() and marker.read_text().strip() == key
+
+
+def _run_fold(
+    opts: dict[str, Any], settings: Any, subject: str, show_progress: bool = False, key: str = ""
+) -> None:
     """Train the fold holding out ``subject`` and write its window outputs (module level: runs in workers)."""
     from micropulse.io.atomic import atomic_write
 
@@ -291,6 +344,7 @@ def _run_fold(opts: dict[str, Any], settings: Any, subject: str, show_progress: 
         spot, logits = window_outputs(model, d.feats.features.windows)
         arrays[f"spot{i}"], arrays[f"logits{i}"] = spot, logits
     atomic_write(out / "outputs.npz", lambda f: np.savez(f, **arrays))
+    atomic_write(out / "outputs.key", key)  # last: the fold counts as finished for these training options
 
 
 def _decode(outputs: Any, videos: list[MEVideoData], settings: DecodeSettings) -> pd.DataFrame:

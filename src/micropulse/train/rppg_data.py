@@ -102,7 +102,9 @@ def resolve_sources(
         where = spec.get("root") or roots.get(name) or root
         if not where:
             raise InputError(f"split {part!r} on {name!r} names no folder (DATA_PATH)")
-        out[part] = PartSource(name, str(where), None, part, float(spec.get("begin", 0.0)), float(spec.get("end", 1.0)))
+        out[part] = PartSource(
+            name, str(where), None, part, float(spec.get("begin", 0.0)), float(spec.get("end", 1.0))
+        )
     if "train" not in out or "test" not in out:
         raise InputError(f"a tree-data config needs train and test parts; got {sorted(out) or 'none'}")
     return out
@@ -125,8 +127,14 @@ def select_entries(source: PartSource, alignment: str = "timestamps") -> tuple[A
     else:
         entries = split_fraction(ds.entries, source.begin, source.end, unit=ds.split_unit)
     if not entries:
-        what = f"protocol {source.protocol} part {source.part}" if source.protocol else f"{source.begin}..{source.end}"
-        raise InputError(f"the {source.part} part ({what}) selects no video of {source.dataset} at {source.root}")
+        what = (
+            f"protocol {source.protocol} part {source.part}"
+            if source.protocol
+            else f"{source.begin}..{source.end}"
+        )
+        raise InputError(
+            f"the {source.part} part ({what}) selects no video of {source.dataset} at {source.root}"
+        )
     return ds, entries
 
 
@@ -159,7 +167,11 @@ def video_chunks(sample: Any, face: Any, prep: Preprocess) -> tuple[np.ndarray, 
         tm, lo, frac = clock.model_rate_index(t, prep.fs, "none")
     else:  # resampled to the model's rate, as the deep path does at inference
         tm, lo, frac = clock.model_rate_index(t, prep.fs, "resample")
-    frames = clock.gather_frames(face.values, held[lo], frac) if np.any(frac) else np.asarray(face.values[held[lo]])
+    frames = (
+        clock.gather_frames(face.values, held[lo], frac)
+        if np.any(frac)
+        else np.asarray(face.values[held[lo]])
+    )
     covered = (tm >= sample.ppg_times_s[0] - 1e-9) & (tm <= sample.ppg_times_s[-1] + 1e-9)
     frames, tm = frames[covered], tm[covered]
     label = np.interp(tm, sample.ppg_times_s, sample.ppg)
@@ -193,7 +205,9 @@ def build_chunks(
     folder = Path(cache_dir) / "chunks" / source.dataset / prep.key()
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    with progress(len(entries), f"preprocess {source.dataset} {source.part}", enabled=show_progress) as advance:
+    with progress(
+        len(entries), f"preprocess {source.dataset} {source.part}", enabled=show_progress
+    ) as advance:
         for e in entries:
             stem = str(folder / e.id.replace("/", "_"))
             done = Path(stem + ".json")
@@ -207,7 +221,12 @@ def build_chunks(
                 atomic_write(done, json.dumps({"video": e.id, "n_chunks": int(x.shape[0])}))  # written last
             n = int(json.loads(done.read_text())["n_chunks"])
             if n == 0:
-                log.warning("%s: %s is shorter than one chunk of %d frames; not used", source.dataset, e.id, prep.chunk_length)
+                log.warning(
+                    "%s: %s is shorter than one chunk of %d frames; not used",
+                    source.dataset,
+                    e.id,
+                    prep.chunk_length,
+                )
             files.append(ChunkFile(e.id, stem, n))
             advance()
     if not any(f.n_chunks for f in files):

@@ -175,9 +175,7 @@ class RppgTask(Task):
         select: str | None = None,
     ) -> None:
         self.spec = get_spec(model)
-        self.crop = (
-            get_convention(crop) if isinstance(crop, str) else CropGeometry.from_dict(dict(crop))
-        )
+        self.crop = get_convention(crop) if isinstance(crop, str) else CropGeometry.from_dict(dict(crop))
         self.model_name = self.spec.name
         self.model_options = dict(model_options or {})
         self.loss_name = loss or DEFAULT_LOSS.get(self.model_name, "neg_pearson")
@@ -337,7 +335,9 @@ class RppgTask(Task):
             "crop": self.crop.to_dict(),
             "recipe": self.recipe,
             "selection": self.selection,
-            "data": self.tree.metadata() if self.tree is not None else {
+            "data": self.tree.metadata()
+            if self.tree is not None
+            else {
                 "source": self.data,
                 "counts": list(self.counts),
                 "seconds": self.seconds,

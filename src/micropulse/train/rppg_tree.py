@@ -10,7 +10,14 @@ from typing import Any
 
 from micropulse.datasets.splits import get_protocol
 from micropulse.errors import InputError
-from micropulse.train.rppg_data import ChunkDataset, PartSource, Preprocess, build_chunks, resolve_sources, select_entries
+from micropulse.train.rppg_data import (
+    ChunkDataset,
+    PartSource,
+    Preprocess,
+    build_chunks,
+    resolve_sources,
+    select_entries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +52,14 @@ class TreeData:
         known = list_datasets()
         for part, src in self.sources.items():
             if src.dataset not in known:
-                raise InputError(f"unknown dataset {src.dataset!r} in the {part} part; known: {', '.join(known)}")
+                raise InputError(
+                    f"unknown dataset {src.dataset!r} in the {part} part; known: {', '.join(known)}"
+                )
         self.protocol = protocol
         self.cache_dir = str(cache_dir)
-        self.prep = Preprocess(int(size), float(fs), int(chunk_length), normalisation, dict(geometry), face, alignment)
+        self.prep = Preprocess(
+            int(size), float(fs), int(chunk_length), normalisation, dict(geometry), face, alignment
+        )
         extra = get_protocol(protocol).extra if protocol else {}
         self.selection = str(extra.get("select", "best" if "valid" in self.sources else "last"))
         self._checked = False
@@ -66,7 +77,9 @@ class TreeData:
         self.check()
         return ChunkDataset(build_chunks(self.sources[part], self.prep, self.cache_dir, show_progress=True))
 
-    def evaluate(self, model: Any, arch: str, meta: dict[str, Any], recipe: str, work_dir: Path | None) -> dict[str, Any]:
+    def evaluate(
+        self, model: Any, arch: str, meta: dict[str, Any], recipe: str, work_dir: Path | None
+    ) -> dict[str, Any]:
         """Test metrics of ``model`` on the test part through :func:`micropulse.eval.run_evaluation`."""
         import torch  # the train package is a torch package; kept local to mirror the loop's checkpoint format
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
 
 import torch

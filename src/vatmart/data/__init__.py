@@ -1,1 +1,1 @@
-"""vatmart.data (see the package docstring)."""
+"""Interaction data: scenes, the scripted expert, exploration, collection engines and shards."""

@@ -1,1 +1,1 @@
-"""vatmart.evaluation (see the package docstring)."""
+"""Evaluation: the test procedure and baselines, sample-success-rate tables, ``show`` figures."""

@@ -28,7 +28,8 @@ def _plot(path: Path, cloud, res: dict, task: Task, top: int) -> None:
     fig = plt.figure(figsize=(7, 6))
     ax = fig.add_subplot(projection="3d")
     # camera frame: x forward (depth), y left, z up; draw with depth going into the page
-    sc = ax.scatter(-p[:, 1], p[:, 0], p[:, 2], c=res["actionability"], cmap="viridis", s=4, vmin=0, vmax=1)
+    act = res["actionability"]  # coloured over its own range, so weak contrasts stay visible
+    sc = ax.scatter(-p[:, 1], p[:, 0], p[:, 2], c=act, cmap="viridis", s=4, vmin=float(act.min()), vmax=float(act.max()))
     c = p[res["point"]]
     ax.scatter([-c[1]], [c[0]], [c[2]], c="red", s=60, marker="*")
     for k, traj in enumerate(res["proposals"][:top]):
@@ -46,7 +47,7 @@ def _plot(path: Path, cloud, res: dict, task: Task, top: int) -> None:
     ax.set_xlabel("-y (m)")
     ax.set_ylabel("x, depth (m)")
     ax.set_zlabel("z (m)")
-    ax.view_init(elev=15, azim=-90)
+    ax.view_init(elev=25, azim=-70)
     ax.set_title(f"{task.kind} {task.describe_amount(task.amount)}: actionability and top proposals")
     fig.colorbar(sc, ax=ax, shrink=0.6, label="actionability")
     ax.legend(fontsize=7, loc="upper left")

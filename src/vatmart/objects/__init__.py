@@ -1,1 +1,1 @@
-"""vatmart.objects (see the package docstring)."""
+"""Articulated objects: the procedural furniture generator, URDF / PartNet-Mobility folder I/O, splits."""

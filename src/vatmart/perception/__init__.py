@@ -1,1 +1,1 @@
-"""vatmart.perception (see the package docstring)."""
+"""Perception (torch): backbones, the scoring / proposal / actionability modules, training, inference."""

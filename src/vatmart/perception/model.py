@@ -28,7 +28,7 @@ class NetConfig:
     """Sizes: ``feat_dim`` per-point features, ``z_dim`` cVAE latent (128 in VAT-Mart), encoders' widths,
     ``topk``/``n_proposals`` of the actionability target (5 of 100 in VAT-Mart)."""
 
-    backbone: str = "pointnet"
+    backbone: str = "pointnet2"
     feat_dim: int = 64
     z_dim: int = 128
     task_dim: int = 32

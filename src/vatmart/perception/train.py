@@ -32,7 +32,7 @@ class PerceptionSettings:
     ``action_start × epochs`` with ``action_points`` sampled points per cloud (half on the target part)."""
 
     epochs: int = 20
-    batch_scenes: int = 16
+    batch_scenes: int = 8
     lr: float = 1e-3
     weight_decay: float = 1e-5
     action_start: float = 0.5

@@ -1,1 +1,1 @@
-"""vatmart.rl (see the package docstring)."""
+"""The curiosity-driven RL: episodes on privileged state (numpy), TD3 and the interaction loop (torch)."""

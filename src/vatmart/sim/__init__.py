@@ -1,1 +1,1 @@
-"""vatmart.sim (see the package docstring)."""
+"""Simulation: the pybullet world and flying gripper, the depth camera, tasks and the trajectory format."""

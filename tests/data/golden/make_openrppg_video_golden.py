@@ -45,6 +45,8 @@ What open-rppg's code does, as read in ``rppg/main.py`` and seen in these runs (
   at <= 5% or >= 95% of the MODEL input size in pixels (e.g. y2 >= 121.6 for 128-pixel models), which holds for
   any real face, so in practice a missed detection zeroes the output until the next hit. Before the first
   detection frames get a black crop and a zero mask.
+* ``hr()`` also computes HRV (heartpy) when its SQI is > 0.5 and returns HR None when that fails (too few
+  beats); ``hr_no_hrv`` is ``hr(return_hrv=False)``, the HR its spectrum gives all the same.
 * A clip shorter than one model chunk (160 frames for RhythmMamba, 128 for PhysNet, at 30 fps) yields no signal
   at all: the tail chunk is only appended to an existing signal, so ``hr()`` is None.
 
@@ -205,6 +207,9 @@ def run_once(rppg: Any, rec: Recorder, name: str, path: Path) -> dict[str, Any]:
     t0 = time.time()
     result = model.process_video(str(path))
     seconds = time.time() - t0
+    # hr() also computes HRV with heartpy when SQI > 0.5 and answers None when that fails (too few beats);
+    # the same call without HRV gives the HR open-rppg's spectrum holds.
+    plain = model.hr(return_hrv=False) if model.has_signal else None
     frames = [rec.frames[t] for t in rec.order]
     signals, ts = model.collect_signals()
     raw = np.asarray(signals.get("bvp", []), np.float64)
@@ -212,6 +217,7 @@ def run_once(rppg: Any, rec: Recorder, name: str, path: Path) -> dict[str, Any]:
     bvp_raw, _ = model.bvp(raw=True)
     out: dict[str, Any] = {
         "result": None if result is None else {"hr": result["hr"], "sqi": result["SQI"]},
+        "hr_no_hrv": None if plain is None else plain["hr"],
         "hrv": None if result is None else result.get("hrv") or {},
         "statistic": dict(model.statistic),
         "meta": {
@@ -354,6 +360,7 @@ def main(pkg_dir: str, video_dir: str) -> None:
                     "sqi": first["result"]["sqi"] if first["result"] else None,
                     "hr_runs": [x["result"]["hr"] if x["result"] else None for x in runs],
                     "sqi_runs": [x["result"]["sqi"] if x["result"] else None for x in runs],
+                    "hr_no_hrv_runs": [x["hr_no_hrv"] for x in runs],
                     "runs_det": [frame_table(x["frames"])["det"] for x in runs],
                     "runs_crop_vs_stored": agree,
                     "runs_max_bvp_diff": bvp_diff,
