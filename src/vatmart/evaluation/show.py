@@ -29,7 +29,9 @@ def _plot(path: Path, cloud, res: dict, task: Task, top: int) -> None:
     ax = fig.add_subplot(projection="3d")
     # camera frame: x forward (depth), y left, z up; draw with depth going into the page
     act = res["actionability"]  # coloured over its own range, so weak contrasts stay visible
-    sc = ax.scatter(-p[:, 1], p[:, 0], p[:, 2], c=act, cmap="viridis", s=4, vmin=float(act.min()), vmax=float(act.max()))
+    sc = ax.scatter(
+        -p[:, 1], p[:, 0], p[:, 2], c=act, cmap="viridis", s=4, vmin=float(act.min()), vmax=float(act.max())
+    )
     c = p[res["point"]]
     ax.scatter([-c[1]], [c[0]], [c[2]], c="red", s=60, marker="*")
     for k, traj in enumerate(res["proposals"][:top]):

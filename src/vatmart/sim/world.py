@@ -61,6 +61,23 @@ def _profile(t: float, ease_in: bool, ease_out: bool) -> float:
     return t
 
 
+def _quiet(make):
+    """Call ``make()`` with file descriptor 1 silenced: pybullet's C code prints ``argv[0]=`` on connect,
+    which would corrupt the JSON a command writes to stdout."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        return make()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 class Simulator:
     """Owns one pybullet DIRECT client. ``load`` an object, ``observe`` it, then execute trajectories."""
 
@@ -69,7 +86,7 @@ class Simulator:
         from pybullet_utils.bullet_client import BulletClient
 
         self.p = pybullet
-        self.bc = BulletClient(connection_mode=pybullet.DIRECT)
+        self.bc = _quiet(lambda: BulletClient(connection_mode=pybullet.DIRECT))
         self.steps = 0
         self.body = -1
         self.gripper = -1
