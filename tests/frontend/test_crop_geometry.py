@@ -73,12 +73,22 @@ def test_openrppg_box_moves_only_past_its_threshold():
     assert boxes[0][0] + 5 < boxes[-1][0] < 150 - 45 + 30  # a 30-px move does, smoothed by the Kalman filter
 
 
-def test_toolbox_holds_the_first_box():
+def test_toolbox_holds_the_first_box_and_checks_the_face_is_there():
     frame = np.zeros((480, 640, 3), np.uint8)
     det = _FixedDetector([0, 40, 80])
     tr = B.CropBoxTracker(TOOLBOX, backend=det)
-    boxes = {tr.update(frame, i / 30.0).box for i in range(40)}
-    assert det.calls == 1 and len(boxes) == 1  # DYNAMIC_DETECTION off: one box from the first face
+    states = [tr.update(frame, i / 30.0) for i in range(40)]
+    assert len({s.box for s in states}) == 1 and all(s.found for s in states)  # DYNAMIC_DETECTION off: one box
+    assert det.calls == 2  # frame 0, then a presence check at frame 30 (the box does not move)
+
+    class Gone(_FixedDetector):
+        def detect(self, rgb):
+            self.calls += 1
+            return [] if self.calls > 1 else super().detect(rgb)
+
+    tr = B.CropBoxTracker(TOOLBOX, backend=Gone([0]))
+    found = [tr.update(frame, i / 30.0).found for i in range(61)]
+    assert all(found[:30]) and not any(found[30:])  # the face left: the held box is no face any more
 
 
 @pytest.mark.skipif(not CLIP.exists(), reason="needs ../shared/data (CI always has it)")

@@ -25,6 +25,8 @@ KALMAN_PROCESS_NOISE = 0.01
 KALMAN_MEASUREMENT_NOISE = 0.5
 KALMAN_INITIAL_ERROR = 1.0
 KALMAN_REFERENCE_S = 1.0 / 30.0
+#: With one box for the whole video (detect_every=0), frames between checks that a face is still there.
+PRESENCE_CHECK_EVERY = 30
 #: open-rppg moves its crop box only when the filtered centre moved more than this (its relative rule).
 KALMAN_MOVE_THRESHOLD = 0.02
 
@@ -159,10 +161,15 @@ class CropBoxTracker:
             if det is not None:
                 self._present = True
                 self._accept(det, dt)
-            elif g.smoothing != "hold":
-                # "none": no box without a detection. "kalman" = open-rppg: a detection run without a face clears "has face" at once (its border test
-                # compares frame pixels with 5%/95% of the model's input size, which any real box fails)
+            else:
+                # no box is trusted without a face: "none" has none, "hold" keeps its box but not the face, and
+                # open-rppg ("kalman") clears "has face" at once (its border test compares frame pixels with
+                # 5%/95% of the model's input size, which any real box fails)
                 self._present = False
+        elif g.detect_every == 0 and index % PRESENCE_CHECK_EVERY == 0:
+            # the toolbox crops every frame with the first box; the detector still checks now and then that a
+            # face is there (the box itself is never moved), so a video that loses its face says so
+            self._present = bool(self._backend.detect(rgb))
         elif g.smoothing == "kalman":
             self._kalman_step(None, dt)  # between detections its filters follow the last raw box
         if self._box is None:
