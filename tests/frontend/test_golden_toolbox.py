@@ -37,9 +37,10 @@ def test_toolbox_boxes_match_the_toolbox_rule(clip):
     face = read_crops(VIDEOS / clip, FrontEndSettings(), TOOLBOX, 72)
     assert face.n_frames == len(want)
     got = face.boxes
-    iou = iou_xyxy(got[face.found], want[face.found])
-    assert face.found.mean() > 0.99, "the toolbox holds its first box on every frame"
+    assert np.isfinite(got).all(), "the toolbox holds its first box on every frame"
+    iou = iou_xyxy(got, want)
     assert np.median(iou) >= 0.8, f"{clip}: median IoU {np.median(iou):.3f}"
+    assert face.found.mean() > (0.35 if clip == "face_noface.mov" else 0.95)  # face on frames 0-71 of 169 there
 
 
 def test_no_face_never_becomes_the_toolbox_whole_frame_box():
