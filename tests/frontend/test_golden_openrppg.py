@@ -90,8 +90,12 @@ def test_hr_matches_openrppg_on_the_long_clip(name):
 
 def test_golden_records_where_openrppg_itself_is_unstable():
     """The golden runs say where no 2-bpm agreement can be asked for (kept as data, asserted here so a
-    regenerated golden file that changes the picture is noticed): the RLAP weights on the long clip answer
-    about 70 bpm in some open-rppg runs and 53 in another, and open-rppg gives no HR at all on the 2.4-s clip."""
+    regenerated golden file that changes the picture is noticed): open-rppg's own runs of the RhythmMamba RLAP weights
+    on the long clip differ by more than 2 bpm (its detector runs in a thread race, so which frames are detected
+    changes from run to run; a discarded second execution gave 53.0 bpm), and open-rppg gives no HR at all on
+    the 2.4-s clip (shorter than one model chunk)."""
     rlap = _golden_hrs("WolfgangLanger_Pexels.mp4", "RhythmMamba.rlap")
-    assert max(rlap) - min(rlap) > 10
-    assert all(h is None for h in GOLD["clips"]["single_face.mp4"]["models"]["RhythmMamba.pure"]["float32"]["hr_runs"])
+    assert max(rlap) - min(rlap) > 2.0
+    for name in WEIGHTS:
+        runs = GOLD["clips"]["single_face.mp4"]["models"][name]
+        assert all(h is None for mode in ("float32", "mixed_float16") for h in runs[mode]["hr_runs"])

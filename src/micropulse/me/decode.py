@@ -258,6 +258,7 @@ def megc_samm_intervals(
 OVERLAP_RULES = {
     "peak": "overlapping intervals kept, as in ME-TST (no merging, no NMS; specs §4.2 step 6)",
     "extensible": "overlaps removed by per-video NMS (IoU < 0.2 and apexes > k_p apart; specs §4.3 step 7)",
+    "megc-samm": "overlapping intervals kept, as in BoostingVRME's SAMM_test variant (no NMS; specs §4.3)",
 }
 
 

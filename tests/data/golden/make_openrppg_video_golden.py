@@ -50,6 +50,11 @@ What open-rppg's code does, as read in ``rppg/main.py`` and seen in these runs (
 * A clip shorter than one model chunk (160 frames for RhythmMamba, 128 for PhysNet, at 30 fps) yields no signal
   at all: the tail chunk is only appended to an existing signal, so ``hr()`` is None.
 
+Run-to-run spread (this file's two runs plus two runs of an earlier execution, 4 per policy): on
+WolfgangLanger_Pexels RhythmMamba.pure 46.7-48.6 bpm, PhysNet.pure 48.9-50.0, PhysNet.rlap 68.9-72.0, but
+RhythmMamba.rlap 53.0-79.5; on face_noface RhythmMamba.pure ``hr_no_hrv`` 65.3-106.7. Tests should compare with
+a tolerance that covers open-rppg's own spread, or only where that spread is small.
+
 Keras precision: open-rppg sets Keras' global policy to ``mixed_float16`` at import, so its own answers
 are computed in float16 activations. The golden's main results are that, as shipped ("mixed_float16").
 The same pipeline is then run with the policy reset to ``float32`` (what micropulse computes in) and
