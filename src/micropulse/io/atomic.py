@@ -12,15 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+#: Suffix of the temporary files (``.<name>.<pid>.partial``) a killed writer can leave behind.
+PARTIAL_SUFFIX = ".partial"
+
 
 def atomic_write(path: str | Path, data: str | bytes | Callable[[BinaryIO], None]) -> Path:
     """Write ``data`` (text, bytes, or a function writing to a binary file) to ``path`` atomically.
 
     The data go to ``.<name>.<pid>.partial`` beside ``path``, are flushed to disk, and the temporary file
-    is renamed over ``path`` (``os.replace`` is atomic on one file system). The folder must exist.
+    is renamed over ``path`` (``os.replace`` is atomic on one file system). Missing parent folders are made.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         with open(tmp, "wb") as f:
             if callable(data):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from micropulse.errors import InputError, MicropulseError
+from micropulse.io.atomic import PARTIAL_SUFFIX, atomic_write
 from micropulse.io.memory import IMAGE_EXTENSIONS
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ MIN_FOLDER_FRAMES = 10
 RESERVED_SETTINGS = ("out_dir", "progress")
 #: Suffixes of the per-video output files; the JSON is written last and marks the video finished.
 OUTPUT_SUFFIXES = {"bvp": ".bvp.csv", "png": ".png", "json": ".json"}
-PARTIAL_SUFFIX = ".partial"
 
 
 @dataclass(frozen=True)
@@ -339,17 +339,6 @@ def _version() -> str:
 def output_path(out_dir: Path, out_key: str, kind: str) -> Path:
     """``OUT/<out_key><suffix>`` for ``kind`` in ``bvp``, ``png``, ``json``."""
     return out_dir / f"{out_key}{OUTPUT_SUFFIXES[kind]}"
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to ``.<name>.<pid>.partial`` beside ``path``, fsync, then ``os.replace`` it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    with open(tmp, "wb") as f:
-        f.write(data.encode() if isinstance(data, str) else data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def write_result(out_dir: Path, res: dict) -> Path:
