@@ -143,7 +143,7 @@ def test_sigkill_midway_then_resume(full_run, tree, tmp_path, capsys):
     assert summary["computed"] == N_VIDEOS - len(done) and summary["skipped"] == len(done)
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("videos/*.json")}
     assert all(after[name] == stat for name, stat in done.items())
-    assert len(after) == N_VIDEOS and not list(out.rglob("*.tmp"))
+    assert len(after) == N_VIDEOS and not list(out.rglob("*.tmp")) and not list(out.rglob("*.partial"))
     killed = json.loads((out / "metrics.json").read_text())["metrics"]
     full = json.loads((full_run / "metrics.json").read_text())["metrics"]
     assert killed == full

@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from micropulse.errors import FileFormatError
+from micropulse.io.atomic import atomic_write
 
 CSV_COLUMNS = (
     "video",
@@ -37,14 +37,8 @@ CSV_COLUMNS = (
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write ``text`` (UTF-8) atomically: :func:`micropulse.io.atomic.atomic_write`."""
+    atomic_write(path, text)
 
 
 def video_json_path(out_dir: Path, video_id: str) -> Path:
