@@ -1,7 +1,16 @@
 """micropulse side by side with its peers (vitallens, open-rppg): prints JSON, then a Markdown table.
 
-    python benchmarks/peers.py [VIDEO ...] [--runs 3] [--venv DIR] [--no-install] [--seconds 20]
+    python benchmarks/peers.py [VIDEO ...] [--runs 3] [--venv DIR] [--no-install] [--seconds 8]
+                               [--size 640x480] [--real single_face.mp4 | --real all | --no-real]
+                               [--tools decode micropulse-pos vitallens-pos openrppg]
                                [--openrppg-model RhythmMamba.pure] [--deep-weights FILE] [--timeout 900]
+
+The defaults (an 8-s 320x240 synthetic clip, the 2.4-s real clip, 3 rounds) finish in about 10 min on a
+busy 2-core machine. open-rppg's start-up (jax/keras import and compilation) takes ~3 min per process
+there whatever the clip (its in-process fps is 50 on the real clip), so by default it runs on the
+synthetic clip only (``--openrppg-clips all`` runs it on every clip). Longer clips (``--seconds 60``,
+``--real all``, your own VIDEO) measure per-frame speed better and take longer; after the first round the
+script prints how long the remaining rounds should take.
 
 The peers never touch micropulse's environment: they run in a separate venv the script creates
 (default ``~/.cache/micropulse/bench-peers``) with ``vitallens`` and ``open-rppg`` and open-rppg's own
@@ -9,8 +18,9 @@ dependencies (jax, keras, einops, h5py, onnxruntime, av, heartpy, numpy<2.3, set
 installed with ``--no-deps`` (its wheel pins more than it needs). When that venv cannot be made
 (offline, no wheel) each missing peer is reported as ``unavailable`` with the reason; the rest still runs.
 
-Videos: a synthetic lossless FFV1 clip the script makes (``micropulse.synth.make_pulse_video``, known HR),
-the real clips in ``../shared/data/video`` (when present) and any VIDEO given. Tools, each run as its own
+Videos: a synthetic lossless FFV1 clip the script makes (``micropulse.synth.make_pulse_video``, known HR,
+``--seconds`` long, ``--size``), the real clips of ``../shared/data/video`` named by ``--real`` (default the
+2.4-s ``single_face.mp4``; ``all``: every clip there) and any VIDEO given. Tools, each run as its own
 process (imports, model load, decode, face, estimate: what a user waits for):
 
 * ``micropulse-pos``: ``micropulse pulse VIDEO --json --no-plot`` (POS);
@@ -113,7 +123,8 @@ print("@MARK@" + json.dumps({"frames": n, "inproc_s": t1 - t0, "inproc_frames": 
 
 
 def ensure_venv(venv: Path, install: bool) -> tuple[Path | None, str | None]:
-    """The bench venv's python, created and filled when missing; ``(None, reason)`` when impossible."""
+    """The bench venv's python, created and filled when missing (pip runs only when a peer does not import);
+    ``(None, reason)`` when impossible."""
     py = venv / "bin" / "python"
     if not py.exists():
         if not install:
@@ -121,11 +132,13 @@ def ensure_venv(venv: Path, install: bool) -> tuple[Path | None, str | None]:
         r = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
         if r.returncode != 0:
             return None, f"cannot create a venv: {r.stderr.strip()[-300:]}"
-    if install:
+    if install and any(peer_available(py, m) is not None for m in ("vitallens", "rppg")):  # else: ready
         for args in (PEER_PACKAGES, ["--no-deps", OPENRPPG]):
             r = subprocess.run([str(py), "-m", "pip", "install", "-q", *args], capture_output=True, text=True)
             if r.returncode != 0:
-                print(f"peers: pip install {' '.join(args)} failed: {r.stderr.strip()[-300:]}", file=sys.stderr)
+                print(
+                    f"peers: pip install {' '.join(args)} failed: {r.stderr.strip()[-300:]}", file=sys.stderr
+                )
     return py, None
 
 
@@ -193,15 +206,25 @@ def run_child(cmd: list[str], timeout: float, cwd: str) -> dict:
     return res
 
 
-def make_synthetic(folder: Path, seconds: float) -> Path:
+def make_synthetic(folder: Path, seconds: float, size: tuple[int, int] = (640, 480)) -> Path:
     from micropulse.synth import make_pulse_video
 
-    v = make_pulse_video(folder, seconds=seconds, hr_bpm=72.0, size=(640, 480))
+    v = make_pulse_video(folder, seconds=seconds, hr_bpm=72.0, size=size)
     return Path(v.video_path)
 
 
 def tool_commands(args, py: Path | None, avail: dict, out_dir: Path) -> dict:
-    mp = [sys.executable, "-m", "micropulse.cli.app", "pulse", "{video}", "--json", "--no-plot", "--out", str(out_dir)]
+    mp = [
+        sys.executable,
+        "-m",
+        "micropulse.cli.app",
+        "pulse",
+        "{video}",
+        "--json",
+        "--no-plot",
+        "--out",
+        str(out_dir),
+    ]
     tools = {"decode": [sys.executable, "-c", DECODE_CHILD, "{video}"], "micropulse-pos": mp}
     if args.deep_weights:
         tools["micropulse-deep"] = [*mp, "--model", "rhythmmamba", "--weights", str(args.deep_weights)]
@@ -209,7 +232,26 @@ def tool_commands(args, py: Path | None, avail: dict, out_dir: Path) -> dict:
         tools["vitallens-pos"] = [str(py), "-c", VITALLENS_CHILD, "{video}"]
     if avail["openrppg"] is None:
         tools["openrppg"] = [str(py), "-c", OPENRPPG_CHILD, "{video}", args.openrppg_model]
+    if args.tools:
+        tools = {k: v for k, v in tools.items() if k in args.tools or k == "decode"}  # decode: the floor
     return tools
+
+
+def real_clips(names: list[str]) -> dict[str, Path]:
+    """The clips of ../shared/data/video named in ``names`` (``all``: every video there)."""
+    if not REAL_VIDEOS.is_dir():
+        return {}
+    found = {
+        v.name: v
+        for v in sorted(REAL_VIDEOS.iterdir())
+        if v.suffix.lower() in (".mp4", ".mov", ".mkv", ".avi")
+    }
+    if "all" in names:
+        return found
+    missing = [n for n in names if n not in found]
+    if missing:
+        print(f"peers: no such clip in {REAL_VIDEOS}: {', '.join(missing)}", file=sys.stderr)
+    return {n: found[n] for n in names if n in found}
 
 
 def summarise(runs: list[dict], frames: int | None) -> dict:
@@ -217,7 +259,9 @@ def summarise(runs: list[dict], frames: int | None) -> dict:
     if not good:
         return {"ok": False, "error": runs[-1].get("error") if runs else "not run", "runs": len(runs)}
     wall = statistics.median(r["wall_s"] for r in good)
-    inproc = [r["inproc_frames"] / r["inproc_s"] for r in good if r.get("inproc_s") and r.get("inproc_frames")]
+    inproc = [
+        r["inproc_frames"] / r["inproc_s"] for r in good if r.get("inproc_s") and r.get("inproc_frames")
+    ]
     rss = [r["peak_rss_mb"] for r in good if r.get("peak_rss_mb") is not None]
     return {
         "ok": True,
@@ -234,7 +278,11 @@ def summarise(runs: list[dict], frames: int | None) -> dict:
 def ratios(clip: dict) -> dict:
     """micropulse-pos / best peer (fps: higher is faster; RSS: lower is leaner)."""
     mp = clip["tools"].get("micropulse-pos", {})
-    peers = [v for k, v in clip["tools"].items() if k not in ("decode", "micropulse-pos", "micropulse-deep") and v.get("ok")]
+    peers = [
+        v
+        for k, v in clip["tools"].items()
+        if k not in ("decode", "micropulse-pos", "micropulse-deep") and v.get("ok")
+    ]
     out: dict = {}
     if mp.get("ok") and peers:
         out["fps_vs_best_peer"] = mp["fps"] / max(p["fps"] for p in peers) if mp.get("fps") else None
@@ -252,7 +300,7 @@ def markdown(doc: dict) -> str:
 
     lines = [
         f"Measured {doc['date']} on {doc['machine']} (loadavg {', '.join(f'{x:.1f}' for x in doc['loadavg'])}), "
-        f"{doc['runs']} interleaved runs, median wall. Versions: "
+        f"{doc['runs']} interleaved runs, median wall ({doc.get('total_min', 0):.1f} min in all). Versions: "
         + ", ".join(f"{k} {v}" for k, v in doc["versions"].items() if v),
         "",
         "| clip | frames | tool | HR (bpm) | wall (s) | fps | in-process fps | peak RSS (MB) |",
@@ -261,7 +309,9 @@ def markdown(doc: dict) -> str:
     for name, clip in doc["clips"].items():
         for tool, r in clip["tools"].items():
             if not r.get("ok"):
-                lines.append(f"| {name} | {clip.get('frames') or '-'} | {tool} | failed: {r.get('error')} | | | | |")
+                lines.append(
+                    f"| {name} | {clip.get('frames') or '-'} | {tool} | failed: {r.get('error')} | | | | |"
+                )
                 continue
             lines.append(
                 f"| {name} | {clip.get('frames') or '-'} | {tool} | {f(r.get('hr_bpm'))} | {f(r['wall_s'], 2)} | "
@@ -284,7 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     p.add_argument("--no-install", action="store_true", help="use the bench venv as it is (no pip)")
-    p.add_argument("--seconds", type=float, default=20.0, help="length of the synthetic clip, s")
+    p.add_argument("--seconds", type=float, default=8.0, help="length of the synthetic clip, s")
+    p.add_argument("--size", default="320x240", help="size of the synthetic clip, WxH")
+    p.add_argument(
+        "--openrppg-clips", nargs="+", default=["synthetic-ffv1"], help="clips open-rppg runs on, or all"
+    )
+    p.add_argument(
+        "--real", nargs="+", default=["single_face.mp4"], help="clips of ../shared/data/video, or all"
+    )
+    p.add_argument("--tools", nargs="+", default=None, help="only these tools (decode always runs)")
     p.add_argument("--openrppg-model", default="RhythmMamba.pure")
     p.add_argument("--deep-weights", type=Path, default=None, help="also run micropulse --model rhythmmamba")
     p.add_argument("--no-real", action="store_true", help="skip the clips in ../shared/data/video")
@@ -300,26 +358,39 @@ def main(argv: list[str] | None = None) -> int:
         if reason is not None:
             print(f"peers: {tool} unavailable: {reason}", file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="micropulse-peers-"))
-    videos: dict[str, Path] = {"synthetic-ffv1": make_synthetic(work / "synth", args.seconds)}
-    if not args.no_real and REAL_VIDEOS.is_dir():
-        for v in sorted(REAL_VIDEOS.iterdir()):
-            if v.suffix.lower() in (".mp4", ".mov", ".mkv", ".avi"):
-                videos[v.name] = v
+    size = tuple(int(v) for v in args.size.split("x"))
+    videos: dict[str, Path] = {"synthetic-ffv1": make_synthetic(work / "synth", args.seconds, size)}
+    if not args.no_real:
+        videos.update(real_clips(args.real))
     for v in args.videos:
         videos[v.name] = v
     tools = tool_commands(args, py, avail, work / "out")
     raw: dict = {c: {t: [] for t in tools} for c in videos}
+    t_start = time.perf_counter()
     for run in range(args.runs):
         for clip, path in videos.items():
             for tool, cmd in tools.items():
-                res = run_child([str(path) if a == "{video}" else a for a in cmd], args.timeout, cwd=str(work))
+                if (
+                    tool == "openrppg"
+                    and "all" not in args.openrppg_clips
+                    and clip not in args.openrppg_clips
+                ):
+                    continue
+                res = run_child(
+                    [str(path) if a == "{video}" else a for a in cmd], args.timeout, cwd=str(work)
+                )
                 raw[clip][tool].append(res)
                 print(f"peers: run {run + 1}/{args.runs} {clip} {tool}: "
                       + (f"{res['wall_s']:.2f} s" if res.get("ok") else f"failed ({res.get('error')})"), file=sys.stderr)  # fmt: skip
+        if run == 0 and args.runs > 1:
+            per_round = time.perf_counter() - t_start
+            print(f"peers: round 1 took {per_round / 60:.1f} min; {args.runs - 1} more should take about "
+                  f"{per_round * (args.runs - 1) / 60:.1f} min", file=sys.stderr)  # fmt: skip
         if args.partial is not None:  # finished rounds survive an interrupted run
             doc = report(args, py, avail, videos, tools, raw, run + 1)
             args.partial.write_text(json.dumps(doc, indent=2) + "\n\n" + markdown(doc) + "\n")
     doc = report(args, py, avail, videos, tools, raw, args.runs)
+    doc["total_min"] = round((time.perf_counter() - t_start) / 60, 1)
     print(json.dumps(doc, indent=2))
     table = markdown(doc)
     print("\n" + table)
@@ -342,7 +413,11 @@ def report(args, py, avail: dict, videos: dict, tools: dict, raw: dict, rounds: 
     for clip, path in videos.items():
         dec = [r for r in raw[clip]["decode"] if r.get("ok")]
         frames = dec[-1].get("frames") if dec else None
-        entry = {"path": str(path), "frames": frames, "tools": {t: summarise(raw[clip][t], frames) for t in tools}}
+        entry = {
+            "path": str(path),
+            "frames": frames,
+            "tools": {t: summarise(raw[clip][t], frames) for t in tools if raw[clip][t]},  # not run: left out
+        }
         entry["ratios"] = ratios(entry)
         doc["clips"][clip] = entry
     return doc

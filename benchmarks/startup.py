@@ -1,6 +1,7 @@
 """Start-up of the ``micropulse`` command: prints one JSON document.
 
-    python benchmarks/startup.py [--runs 3] [--clip VIDEO] [--baseline-src DIR] [--kinds import help hr pulse]
+    python benchmarks/startup.py [--runs 5] [--clip VIDEO] [--baseline-src DIR] [--also NAME=DIR ...]
+                                 [--kinds import help hr pulse pulse_plot]
 
 Measured, each in a fresh process, all runs interleaved (``--runs`` times, median reported):
 
@@ -11,11 +12,13 @@ Measured, each in a fresh process, all runs interleaved (``--runs`` times, media
 * ``pulse``: whole-process wall of ``micropulse pulse CLIP --json --no-plot`` on a real 2-4 s clip
   (default ``../shared/data/video/single_face.mp4``), its whole-process fps (frames / wall) and the
   time from process start to the first decoded frame (``first_frame_s``; the frame is timed where
-  ``micropulse.io.prefetch`` hands it to the face work).
+  ``micropulse.io.prefetch`` hands it to the face work);
+* ``pulse_plot``: the same with the PNG plot written (the command's default).
 
 Each wall time comes with the child's CPU time (user + system), which a loaded machine inflates less.
 ``--baseline-src DIR`` runs every measurement also with ``PYTHONPATH=DIR`` (another copy of
-``src/``, e.g. before a change), interleaved with the current one, and reports current / baseline ratios.
+``src/``, e.g. before a change), interleaved with the current one, and reports current / baseline ratios; ``--also NAME=DIR`` adds more
+such variants (each reported, and its ratio to the baseline).
 """
 
 from __future__ import annotations
@@ -87,13 +90,20 @@ def measure_once(kind: str, python: str, env: dict, clip: Path, csv: Path, cwd: 
     if kind == "import":
         r = run([python, "-X", "importtime", "-c", "import micropulse.cli.app"], env, cwd)
         total, heavy = import_profile(r["err"])
-        return {"wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "import_s": total, "heaviest": heavy, "rc": r["rc"]}
+        return {
+            "wall_s": r["wall_s"],
+            "cpu_s": r["cpu_s"],
+            "import_s": total,
+            "heaviest": heavy,
+            "rc": r["rc"],
+        }
     if kind == "help":
         r = run([python, "-m", "micropulse.cli.app", "--help"], env, cwd)
     elif kind == "hr":
         r = run([python, "-m", "micropulse.cli.app", "hr", str(csv), "--json"], env, cwd)
     else:
-        args = ["pulse", str(clip), "--json", "--no-plot", "--out", str(Path(cwd) / "out")]
+        plot = [] if kind == "pulse_plot" else ["--no-plot"]
+        args = ["pulse", str(clip), "--json", *plot, "--out", str(Path(cwd) / "out")]
         r = run([python, "-c", FIRST_FRAME_CHILD, repr(time.time()), *args], env, cwd)
         first = [ln for ln in r["err"].splitlines() if ln.startswith("STARTUP_FIRST_FRAME ")]
         r["first_frame_s"] = json.loads(first[-1].split(" ", 1)[1]) if first else None
@@ -128,10 +138,13 @@ def summarise(runs: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
     p.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
     p.add_argument("--baseline-src", type=Path, default=None, help="another src/ to compare with")
-    p.add_argument("--kinds", nargs="+", default=["import", "help", "hr", "pulse"], help="what to measure")
+    p.add_argument("--also", nargs="+", default=[], metavar="NAME=DIR", help="more src/ variants to compare")
+    p.add_argument(
+        "--kinds", nargs="+", default=["import", "help", "hr", "pulse", "pulse_plot"], help="what to measure"
+    )
     args = p.parse_args(argv)
     import numpy as np
 
@@ -142,23 +155,34 @@ def main(argv: list[str] | None = None) -> None:
     variants = {"current": dict(os.environ, PYTHONPATH=str(ROOT / "src"))}
     if args.baseline_src is not None:
         variants["baseline"] = dict(os.environ, PYTHONPATH=str(args.baseline_src.resolve()))
+    for item in args.also:
+        name, _, path = item.partition("=")
+        variants[name] = dict(os.environ, PYTHONPATH=str(Path(path).resolve()))
     kinds = list(args.kinds)
     raw = {v: {k: [] for k in kinds} for v in variants}
     for _ in range(args.runs):
         for kind in kinds:
             for name, env in variants.items():
                 raw[name][kind].append(measure_once(kind, sys.executable, env, args.clip, csv, work))
-    doc: dict = {"clip": str(args.clip), "runs": args.runs, "loadavg": list(os.getloadavg()), "cpus": os.cpu_count()}
+    doc: dict = {
+        "clip": str(args.clip),
+        "runs": args.runs,
+        "loadavg": list(os.getloadavg()),
+        "cpus": os.cpu_count(),
+    }
     for name in variants:
         doc[name] = {k: summarise(raw[name][k]) for k in kinds}
     if "baseline" in doc:
-        ratios: dict = {}
-        for k in kinds:
-            for key in ("wall_s", "cpu_s", "import_s", "first_frame_s"):
-                a, b = doc["current"][k].get(key), doc["baseline"][k].get(key)
-                if a and b:
-                    ratios[f"{k}.{key}"] = round(a / b, 3)
-        doc["current_over_baseline"] = ratios
+        for name in variants:
+            if name == "baseline":
+                continue
+            ratios: dict = {}
+            for k in kinds:
+                for key in ("wall_s", "cpu_s", "import_s", "first_frame_s"):
+                    a, b = doc[name][k].get(key), doc["baseline"][k].get(key)
+                    if a and b:
+                        ratios[f"{k}.{key}"] = round(a / b, 3)
+            doc[f"{name}_over_baseline"] = ratios
     print(json.dumps(doc, indent=2))
 
 

@@ -35,8 +35,8 @@ class TrainPlan:
     net: NetConfig = field(default_factory=NetConfig)
     perception: PerceptionSettings = field(default_factory=PerceptionSettings)
     loop: LoopSettings = field(default_factory=LoopSettings)
-    warm_epochs: int = 6
-    final_epochs: int = 6
+    warm_epochs: int = 16
+    final_epochs: int = 12
     rl: bool = True
     threads: int = 1
 

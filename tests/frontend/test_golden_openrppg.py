@@ -51,6 +51,13 @@ def front_end_boxes(clip: str) -> tuple[np.ndarray, np.ndarray]:
     return face.boxes, face.found
 
 
+#: Median IoU asked of the crop boxes: the H.264 clips decode to the same pixels as open-rppg's PyAV, so its
+#: boxes are reproduced (a few pixels apart only where its thread race moved a detection); face_noface.mov is
+#: HEVC tagged BT.709, which PyAV 18 converts with BT.709 and OpenCV with BT.601 (mean |diff| 1.1 levels on
+#: frame 0), so the detector sees slightly different pixels there.
+MIN_MEDIAN_IOU = {"single_face.mp4": 0.95, "WolfgangLanger_Pexels.mp4": 0.95, "face_noface.mov": 0.8}
+
+
 @pytest.mark.parametrize("name", list(WEIGHTS))
 @pytest.mark.parametrize("clip", FACE_CLIPS)
 def test_boxes_match_openrppg(clip, name):
@@ -61,7 +68,7 @@ def test_boxes_match_openrppg(clip, name):
     assert have.mean() > 0.35  # face_noface.mov: the face is on frames 0-71 of 169
     want = np.array([g if g is not None else [np.nan] * 4 for g in gold], float)
     iou = iou_xyxy(boxes[have], want[have])
-    assert np.median(iou) >= 0.8, f"{clip} {name}: median IoU {np.median(iou):.3f}"
+    assert np.median(iou) >= MIN_MEDIAN_IOU[clip], f"{clip} {name}: median IoU {np.median(iou):.3f}"
 
 
 def _golden_hrs(clip: str, name: str) -> list[float]:
@@ -69,15 +76,18 @@ def _golden_hrs(clip: str, name: str) -> list[float]:
     return [h for mode in ("mixed_float16", "float32") for h in m[mode]["hr_runs"] if h is not None]
 
 
+def _model(name: str):
+    from micropulse.rppg.deep import create_model
+
+    return create_model(WEIGHTS[name][0], weights=weights_file(name))
+
+
 @pytest.mark.parametrize("name", ["RhythmMamba.pure", "PhysNet.pure"])
 def test_hr_matches_openrppg_on_the_long_clip(name):
     """WolfgangLanger_Pexels.mp4 (19.7 s of face): micropulse's HR by open-rppg's own HR rule (recipe
     ``open-rppg``) within 2 bpm of what open-rppg answered (every golden run, fp16 and fp32)."""
-    from micropulse.rppg.deep import create_model
-
     clip = "WolfgangLanger_Pexels.mp4"
-    raw = raw_pulse(VIDEOS / clip, model=create_model(WEIGHTS[name][0], weights=weights_file(name)),
-                    settings=FrontEndSettings())  # fmt: skip
+    raw = raw_pulse(VIDEOS / clip, model=_model(name), settings=FrontEndSettings())
     rec = get_recipe("open-rppg")
     hr = rec.hr_bpm(rec.postprocess(raw.bvp, raw.fs), raw.fs)
     gold = _golden_hrs(clip, name)
@@ -86,6 +96,47 @@ def test_hr_matches_openrppg_on_the_long_clip(name):
         assert abs(hr - g) <= 2.0, f"{name}: micropulse {hr:.2f} vs open-rppg {gold}"
     # the regression of issue 9 item 4: this clip once gave 175.6 bpm with RhythmMamba.pure
     assert result_from_raw(raw, recipe="open-rppg").hr_bpm == pytest.approx(hr)
+
+
+@pytest.mark.parametrize("name", list(WEIGHTS))
+def test_replaying_openrppgs_detection_frames_gives_its_hr(name, monkeypatch):
+    """The whole chain — detector, box filter, frame repetition, consecutive chunks, network, face mask, HR
+    rule — against open-rppg's kept run (as shipped, fp16): open-rppg detects on the frames its threads
+    happen to reach (``runs_det``), so micropulse is made to detect on the same frames, and must then give
+    that run's HR. Measured over all 16 kept runs on this clip: within 1.2 bpm (fp16 runs within 0.3)."""
+    import micropulse.face.boxes as boxes_mod
+
+    clip = "WolfgangLanger_Pexels.mp4"
+    run = GOLD["clips"][clip]["models"][name]["mixed_float16"]
+    schedule = run["runs_det"][0]
+    monkeypatch.setattr(boxes_mod.CropBoxTracker, "_due", lambda self, i: i < len(schedule) and schedule[i] == "1")
+    raw = raw_pulse(VIDEOS / clip, model=_model(name), settings=FrontEndSettings())
+    hr = result_from_raw(raw, recipe="open-rppg").hr_bpm
+    assert abs(hr - run["hr_runs"][0]) <= 1.0, f"{name}: micropulse {hr:.2f} vs open-rppg {run['hr_runs'][0]}"
+
+
+def test_open_rppg_recipe_gives_open_rppgs_hr_from_its_own_output():
+    """The HR rule alone: open-rppg's raw model output (kept in the golden file) through the ``open-rppg``
+    recipe gives the HR open-rppg reported, on every clip, weight and precision where it reported one."""
+    rec = get_recipe("open-rppg")
+    checked = 0
+    for clip, entry in GOLD["clips"].items():
+        for name, m in entry["models"].items():
+            for mode in ("mixed_float16", "float32"):
+                if m[mode]["hr"] is None:
+                    continue
+                hr = rec.hr_bpm(rec.postprocess(np.asarray(m[mode]["bvp_model"], float), 30.0), 30.0)
+                assert hr == pytest.approx(m[mode]["hr"], abs=0.01), f"{clip} {name} {mode}"
+                checked += 1
+    assert checked == 14
+
+
+@pytest.mark.parametrize("name", list(WEIGHTS))
+def test_where_openrppg_gives_no_hr_micropulse_does_not_call_its_hr_reliable(name):
+    """single_face.mp4 is 2.4 s, shorter than one model chunk: open-rppg returns no HR at all; micropulse
+    answers, but never as reliable."""
+    res = result_from_raw(raw_pulse(VIDEOS / "single_face.mp4", model=_model(name)), recipe="open-rppg")
+    assert not res.summary.hr.reliable, res.summary.hr
 
 
 def test_golden_records_where_openrppg_itself_is_unstable():

@@ -54,6 +54,15 @@ def test_loso_on_a_loader_tree_scores_every_decoder_and_resumes(layout, tmp_path
     assert extensible["spotting"] == pooled["by_decoder"]["extensible"]
     for subject, mtime in done.items():
         assert (tmp_path / "loso" / f"fold-{subject}" / "outputs.npz").stat().st_mtime_ns == mtime
+    # the neutral filter's placement is a decoding option too: after matching by default (BoostingVRME)
+    assert pooled["neutral_filter"] == "after-matching" and "before_neutral_filter" in pooled
+    before = run_loso({**opts, "neutral_filter": "before-matching", "decoder": "megc-samm"}, settings)
+    assert before["neutral_filter"] == "before-matching" and before["decoder"] == "megc-samm"
+    assert before["spotting"]["tp"] + before["spotting"]["fn"] == n_gt
+    unfiltered = before["before_neutral_filter"]["spotting"]
+    assert before["spotting"]["tp"] <= unfiltered["tp"] and before["spotting"]["fp"] <= unfiltered["fp"]
+    for subject, mtime in done.items():
+        assert (tmp_path / "loso" / f"fold-{subject}" / "outputs.npz").stat().st_mtime_ns == mtime
 
 
 def test_bad_me_options_fail_before_any_data_work(tmp_path):

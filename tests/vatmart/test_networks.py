@@ -16,6 +16,7 @@ B, N, M = 3, 128, 10
 
 def _batch(gen: torch.Generator) -> dict[str, torch.Tensor]:
     xyz = torch.randn(B, N, 3, generator=gen) * 0.3
+    normals = torch.nn.functional.normalize(torch.randn(B, N, 3, generator=gen), dim=-1)
     local = torch.randint(0, B, (M,), generator=gen)
     cidx = torch.randint(0, N, (M,), generator=gen)
     task = torch.zeros(M, 5)
@@ -25,6 +26,7 @@ def _batch(gen: torch.Generator) -> dict[str, torch.Tensor]:
     st[:, 0], st[:, 4] = 1, 0.5
     return {
         "xyz": xyz,
+        "normals": normals,
         "local": local,
         "cidx": cidx,
         "contact": xyz[local, cidx],
@@ -41,7 +43,7 @@ def test_shapes(backbone):
     torch.manual_seed(0)
     net = VatMartNet(NetConfig(backbone=backbone))
     b = _batch(torch.Generator().manual_seed(0))
-    feat = net.features(b["xyz"])
+    feat = net.features(b["xyz"], b["normals"])
     assert feat.shape == (B, N, net.cfg.feat_dim) and torch.isfinite(feat).all()
     fp = feat[b["local"], b["cidx"]]
     assert net.score_logits(fp, b["task"], b["contact"], b["traj"]).shape == (M,)
@@ -96,9 +98,9 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     p = save_checkpoint(net, tmp_path / "m.pt", meta={"note": "x"})
     back, meta = load_checkpoint(p)
     assert meta == {"note": "x"} and back.cfg.z_dim == 16
-    x = torch.randn(1, 64, 3)
+    x, n = torch.randn(1, 64, 3), torch.nn.functional.normalize(torch.randn(1, 64, 3), dim=-1)
     net.eval()
-    assert torch.allclose(net.features(x), back.features(x))
+    assert torch.allclose(net.features(x, n), back.features(x, n))
     with pytest.raises(CheckpointError, match="not found"):
         load_checkpoint(tmp_path / "missing.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")

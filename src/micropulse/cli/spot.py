@@ -27,17 +27,23 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = typer.Option(Path("micropulse_out"), "--out", help="Output folder."),
         decoder: str | None = typer.Option(
-            None, "--decoder", help="Interval decoder: {decoders}; default: the checkpoint's."
+            None,
+            "--decoder",
+            help="Interval decoder: {decoders}; default: the checkpoint's. megc-samm also votes emotions as "
+            "BoostingVRME's SAMM_test run (negative logit -1, non-negative frames preferred).",
         ),
         p: float | None = typer.Option(None, "--p", help="Threshold fraction p in [0, 1] (default 0.55)."),
         k_p: int | None = typer.Option(None, "--k-p", help="Decoder half-width in frames at ~30 fps."),
         synergy: int | None = typer.Option(
             None,
             "--synergy",
-            help="Emotion mode 0/1/2 (1 drops intervals voted neutral); default: checkpoint's.",
+            help="Emotion mode 0/1/2 (1 drops intervals voted neutral; with no ground truth the filter's "
+            "placement, before or after matching, changes nothing); default: checkpoint's.",
         ),
         flow: str | None = typer.Option(
-            None, "--flow", help="Optical flow: {flows} (farneback is the published one); default: the checkpoint's."
+            None,
+            "--flow",
+            help="Optical flow: {flows} (farneback is the published one); default: the checkpoint's.",
         ),
         fps: float | None = typer.Option(None, "--fps", help="Frame rate (Hz) for a folder of frames."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -85,5 +91,7 @@ def _summary(result) -> str:  # noqa: ANN001 - SpotResult, imported lazily
             + (" (overlaps an earlier interval)" if i in overlaps else "")
         )
     if overlaps:
-        lines.append(f"note: {result.decode.get('overlaps', '')}; --decoder extensible removes overlaps by NMS")
+        lines.append(
+            f"note: {result.decode.get('overlaps', '')}; --decoder extensible removes overlaps by NMS"
+        )
     return "\n".join(lines)

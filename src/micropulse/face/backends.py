@@ -68,6 +68,7 @@ FACE_BACKENDS: Registry[type[FaceBackend]] = Registry("face backend")
 # Entries are imported on first use (the mediapipe graph and OpenCV's cascades load only when asked for).
 FACE_BACKENDS.register_lazy("mediapipe", "micropulse.face.mediapipe:MediapipeBackend")
 FACE_BACKENDS.register_lazy("haar", "micropulse.face.haar:HaarBackend")
+FACE_BACKENDS.register_lazy("blazeface", "micropulse.face.blazeface:BlazeFaceBackend")
 
 
 def create_backend(name: str | FaceBackend = "mediapipe") -> FaceBackend:

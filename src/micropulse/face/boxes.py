@@ -140,7 +140,7 @@ class CropBoxTracker:
         every = self.geometry.detect_every
         if every == 0:  # the first frame with a face only
             return self._box is None
-        return index % every == 0
+        return index == 0 or (index + self.geometry.detect_offset) % every == 0
 
     def update(self, rgb: np.ndarray, time_s: float) -> CropBox:
         """The crop box on the next frame (RGB uint8) at ``time_s`` seconds."""

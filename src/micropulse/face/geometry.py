@@ -14,8 +14,10 @@ Conventions shipped (each constant defined here once):
   (``haarcascade_frontalface_default.xml``, ``detectMultiScale`` defaults, widest face), the detector box
   enlarged by LARGE_BOX_COEF = 1.5 about its centre and clamped to the frame, detection on the first frame
   only (DYNAMIC_DETECTION off in the shipped configs), ``cv2.INTER_AREA`` resize.
-* ``openrppg`` — open-rppg 0.1.1 ``rppg/main.py``: BlazeFace short-range box, x = cx +- 0.45 w,
-  y from cy - 0.6 h to cy + 0.5 h (not square, not enlarged), detection every 5th frame, each corner
+* ``openrppg`` — open-rppg 0.1.1 ``rppg/main.py``: BlazeFace short-range box decoded as open-rppg decodes
+  it (letterbox, first anchor above 0.5: :mod:`micropulse.face.blazeface`), x = cx +- 0.45 w,
+  y from cy - 0.6 h to cy + 0.5 h (not square, not enlarged), detection on frames 0, 4, 9, 14, ... (every
+  5th, one early: the schedule its threads produce in almost every run), each corner
   smoothed by a 1-D Kalman filter and the box moved only when its centre shifts by > 2% of its size,
   ``cv2.INTER_AREA`` resize, frames repeated or dropped (nearest in time) to the model's frame rate.
 * ``micropulse`` — what ``micropulse train`` uses for its own checkpoints: the tracked landmark box made
@@ -59,6 +61,9 @@ class CropGeometry:
         scale: enlargement about the centre (toolbox LARGE_BOX_COEF); 1.0 = none.
         detect_every: frames between detector runs; 0 = the first frame with a face only (toolbox,
             DYNAMIC_DETECTION off); 1 = every frame.
+        detect_offset: with ``detect_every`` = N > 1 the detector runs on the first frame and on frames
+            ``i`` with ``(i + detect_offset) % N == 0`` (open-rppg: 1 — its worker thread reads the frame
+            counter after the main thread has advanced it, so it detects on frames 0, 4, 9, 14, ...).
         smoothing: one of :data:`SMOOTHING`.
         interpolation: resize interpolation, one of :data:`INTERPOLATIONS`.
         fps_policy: one of :data:`FPS_POLICIES`.
@@ -72,6 +77,7 @@ class CropGeometry:
     square: bool = False
     scale: float = 1.0
     detect_every: int = 1
+    detect_offset: int = 0
     smoothing: str = "none"
     interpolation: str = "area"
     fps_policy: str = "resample"
@@ -96,6 +102,8 @@ class CropGeometry:
             problems.append(f"scale {self.scale} (need > 0)")
         if self.detect_every < 0:
             problems.append(f"detect_every {self.detect_every} (need >= 0)")
+        if self.detect_offset < 0:
+            problems.append(f"detect_offset {self.detect_offset} (need >= 0)")
         if problems:
             raise InputError("bad crop geometry: " + "; ".join(problems))
 
@@ -138,13 +146,14 @@ TOOLBOX = CropGeometry(
 #: open-rppg 0.1.1 ``.h5`` weights: see the module docstring.
 OPENRPPG = CropGeometry(
     convention="openrppg",
-    detector="mediapipe",
+    detector="blazeface",
     box_source="detector",
     x_extent=(-0.45, 0.45),
     y_extent=(-0.6, 0.5),
     square=False,
     scale=1.0,
     detect_every=5,
+    detect_offset=1,
     smoothing="kalman",
     interpolation="area",
     fps_policy="repeat",

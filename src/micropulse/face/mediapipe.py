@@ -7,6 +7,9 @@ the same place of the mesh's input from one call to the next, and small faces ar
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import sys
@@ -53,9 +56,55 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
-def _solutions():  # noqa: ANN202 - mediapipe has no type hints
+#: Parts of ``import mediapipe`` this backend never uses, loaded only when something touches them.
+#: ``drawing_utils`` imports matplotlib.pyplot (~0.7 s of the ~1 s mediapipe import measured here); the
+#: Tasks API pulls in sounddevice and the audio/text/genai stacks.
+LAZY_MEDIAPIPE_MODULES = frozenset(
+    {
+        "mediapipe.python.solutions.drawing_utils",
+        "mediapipe.python.solutions.drawing_styles",
+        "mediapipe.python.solutions.hands",
+        "mediapipe.python.solutions.holistic",
+        "mediapipe.python.solutions.objectron",
+        "mediapipe.python.solutions.pose",
+        "mediapipe.python.solutions.selfie_segmentation",
+        "mediapipe.tasks.python",
+    }
+)
+
+
+class _LazySubmodules(importlib.abc.MetaPathFinder):
+    """Finds the named modules as usual but loads them lazily (:class:`importlib.util.LazyLoader`): the
+    module object exists at once, its code runs on the first attribute access. Nothing is replaced."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name, path, target=None):  # noqa: ANN001, ANN201 - importlib's protocol
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def import_mediapipe():  # noqa: ANN201 - mediapipe has no type hints
+    """``import mediapipe`` with :data:`LAZY_MEDIAPIPE_MODULES` deferred until first used."""
+    if "mediapipe" in sys.modules:
+        return sys.modules["mediapipe"]
+    finder = _LazySubmodules(LAZY_MEDIAPIPE_MODULES)
+    sys.meta_path.insert(0, finder)
     try:
         import mediapipe as mp
+    finally:
+        sys.meta_path.remove(finder)
+    return mp
+
+
+def _solutions():  # noqa: ANN202 - mediapipe has no type hints
+    try:
+        mp = import_mediapipe()
     except ImportError as exc:  # pragma: no cover - mediapipe is a core dependency
         raise MicropulseError("the mediapipe face backend needs mediapipe==0.10.21 installed") from exc
     return mp.solutions

@@ -122,7 +122,10 @@ def deep_from_face(face: FaceSignal, net: Any, settings: FrontEndSettings, progr
     info = net.weights_info
     geometry = face.geometry
     start, stop, t = _prepare(face, settings)
-    held = clock.hold_index(face.found[start:stop]) + start
+    if info.inference == "openrppg":  # open-rppg feeds what its box cuts (or black before the first face)
+        held = np.arange(start, stop)
+    else:  # frames without a face (gaps the segment rule bridged) take the last face's crop
+        held = clock.hold_index(face.found[start:stop]) + start
     policy = geometry.fps_policy if geometry is not None else "resample"
     fs_video = clock.frame_rate(t, face.fps)
     if policy == "resample" and clock.is_regular(t, face.fps) and abs(fs_video - info.fs) <= 0.01 * info.fs:
@@ -136,6 +139,8 @@ def deep_from_face(face: FaceSignal, net: Any, settings: FrontEndSettings, progr
         bvp = predict_bvp(net, frames, fs, show_progress=progress)
     except (SignalError, InputError) as exc:
         raise type(exc)(f"{face.source}: {exc.message}") from None
+    if info.inference == "openrppg":  # open-rppg zeroes its output on frames without a face (its hasface mask)
+        bvp = np.asarray(bvp, np.float64) * face.found[start:stop][lo[: len(bvp)]]
     if policy == "none" and not clock.is_regular(t, face.fps):
         tm, bvp2 = clock.uniform_rows(t, bvp[:, None], fs)
         bvp = bvp2[:, 0]

@@ -13,7 +13,7 @@ specs/micro-expressions.md §4, pure numpy (+ ``scipy.signal.find_peaks``):
   NMS (§4.3), boundaries placed on the raw score (trap 5), no widening when no low pair is found (trap 6).
 * :func:`megc_samm_intervals`: BoostingVRME's MEGC-2025 SAMM test-set variant (§4.3).
 * :func:`frame_labels` (synergy modes 0/1/2), :func:`vote_emotion` (majority vote per interval) and
-  :func:`neutral_filter` (§4.4).
+  :func:`neutral_filter` (§4.4; :data:`NEUTRAL_FILTERS` names where scoring places it).
 * :func:`face_runs`, :func:`mask_no_face`, :func:`keep_in_face`: no interval where no face was tracked.
 * :data:`OVERLAP_RULES`: what each decoder does with overlapping intervals (what the official code does).
 """
@@ -358,11 +358,25 @@ def vote_emotion(labels: np.ndarray, onset: int, offset: int, *, prefer_non_nega
     return int(Counter(part).most_common(1)[0][0])
 
 
-def assign_emotions(intervals: Sequence[SpottedInterval], labels: np.ndarray) -> list[SpottedInterval]:
-    """Copy of ``intervals`` with ``emotion`` set by :func:`vote_emotion` on the per-frame ``labels``."""
-    return [replace(iv, emotion=CLASS_NAMES[vote_emotion(labels, iv.onset, iv.offset)]) for iv in intervals]
+def assign_emotions(
+    intervals: Sequence[SpottedInterval], labels: np.ndarray, *, prefer_non_negative: bool = False
+) -> list[SpottedInterval]:
+    """Copy of ``intervals`` with ``emotion`` set by :func:`vote_emotion` on the per-frame ``labels``
+    (``prefer_non_negative``: BoostingVRME's ``SAMM_test`` voting rule, see :func:`vote_emotion`)."""
+    prefer = bool(prefer_non_negative)
+    votes = [vote_emotion(labels, iv.onset, iv.offset, prefer_non_negative=prefer) for iv in intervals]
+    return [replace(iv, emotion=CLASS_NAMES[v]) for iv, v in zip(intervals, votes, strict=True)]
+
+
+#: Where the synergy-1 neutral filter runs relative to matching predictions with the ground truth (§4.4):
+#: ``after-matching`` is what BoostingVRME does (intervals voted neutral take part in matching and are deleted
+#: afterwards: a deleted TP becomes an FN, a deleted FP disappears); ``before-matching`` is micropulse's variant
+#: (deleted at decoding, so another prediction may still match that GT). Without ground truth (``micropulse
+#: spot``) both leave the same intervals: those voted neutral are not reported.
+NEUTRAL_FILTERS = ("after-matching", "before-matching")
 
 
 def neutral_filter(intervals: Sequence[SpottedInterval]) -> list[SpottedInterval]:
-    """Synergy-1 filtering: drop intervals whose voted emotion is neutral (a dropped TP becomes an FN)."""
+    """Synergy-1 filtering: drop intervals whose voted emotion is neutral (see :data:`NEUTRAL_FILTERS` for
+    where scoring places it)."""
     return [iv for iv in intervals if iv.emotion != NEUTRAL]

@@ -78,7 +78,7 @@ def _block_terms(delta_b, u_b, A, B_b):
 
 
 @contextmanager
-def _one_thread() -> Iterator[None]:
+def one_thread() -> Iterator[None]:
     """Run a loop of small in-place ops on one intra-op thread.
 
     Each step touches only b*d*n floats; spreading that over threads costs more in synchronisation than it
@@ -92,6 +92,9 @@ def _one_thread() -> Iterator[None]:
     finally:
         if before > 1:
             torch.set_num_threads(before)
+
+
+_one_thread = one_thread
 
 
 def _run_block(d_a: torch.Tensor, h: torch.Tensor, s0: torch.Tensor) -> None:

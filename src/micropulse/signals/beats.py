@@ -21,8 +21,6 @@ Algorithm (all zero-phase, so no delay is introduced):
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
-from scipy import signal as sps
 
 from micropulse.errors import InputError, SignalError
 from micropulse.signals import spectrum
@@ -112,6 +110,8 @@ def reject_artefacts(
     if valid.sum() >= 3:
         filled = np.where(valid, ibi, np.median(ibi[valid]))
         size = min(2 * neighbours + 1, filled.size if filled.size % 2 else filled.size - 1)
+        from scipy import ndimage  # lazy: keeps scipy out of the CLI's start-up
+
         local = ndimage.median_filter(filled, size=max(1, size), mode="nearest")
         valid &= np.abs(ibi - local) <= max_rel_dev * local
     if spike_k is not None and valid.sum() >= 8:
@@ -175,6 +175,8 @@ def detect_beats(
         # Beats closer than ~half the typical interval are dicrotic notches or noise.
         dist_s = max(dist_s, 0.55 / f0)
     dist = max(1, int(np.floor(fs * dist_s)))
+    from scipy import signal as sps  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     cand, props = sps.find_peaks(smooth, distance=dist, prominence=0.0)
     if cand.size == 0:
         return _empty(fs)

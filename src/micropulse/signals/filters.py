@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, signal
 
 from micropulse.errors import InputError, SignalError
 
@@ -77,6 +76,8 @@ def detrend(x: np.ndarray, lam: float = 100.0) -> np.ndarray:
     ab[2] = 1.0 + lam2 * main
     ab[1, 1:] = lam2 * off1
     ab[0, 2:] = lam2 * off2
+    from scipy import linalg  # lazy: keeps scipy out of the CLI's start-up
+
     trend = linalg.solveh_banded(ab, z, lower=False, check_finite=False)
     return z - trend
 
@@ -107,6 +108,8 @@ def bandpass(
     if order < 1:
         raise InputError(f"filter order must be >= 1, got {order}")
     z = as_signal(x, "band-pass input")
+    from scipy import signal  # lazy: scipy.signal costs ~1 s to import; the CLI starts without it
+
     if order <= 2:
         b, a = signal.butter(order, [lo, hi], btype="bandpass", fs=fs)
         if not zero_phase:

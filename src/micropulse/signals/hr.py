@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import signal as sps
 
 from micropulse.errors import InputError, SignalError
 from micropulse.registry import Registry
@@ -136,6 +135,8 @@ def _prefilter(x: np.ndarray, fs: float, band: tuple[float, float]) -> tuple[np.
     Slow trends (finger pressure, illumination) otherwise leak through the window sidelobes
     and create false in-band peaks. Rows of a 2-D ``x`` are filtered independently.
     """
+    from scipy import signal as sps  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     x, fs = spectrum.decimate_for_band(x, fs, band[1])
     # Edges widened by 1.5x so the pass band stays flat (the harmonic guard compares powers).
     sos = sps.butter(2, [band[0] / 1.5, min(band[1] * 1.5, 0.49 * fs)], btype="bandpass", fs=fs, output="sos")

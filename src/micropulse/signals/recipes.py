@@ -11,8 +11,8 @@ toolbox-2025   0.6-3.3      periodogram, nfft next pow2, band incl.  10*log10   
 toolbox-2023   0.75-2.5     periodogram, nfft next pow2, band incl.  20*log10   NeurIPS 2023
 rhythm         0.75-2.5     Welch nperseg=min(N-1,256),             20*log10   RhythmFormer/
                             nfft=int(1e5/fs), 45 < HR < 150 (excl.)            Mamba forks
-open-rppg      0.5-3.0      no detrend, order-3 band-pass; Welch    10*log10   open-rppg 0.1.1
-                            nperseg=256/30 s, nfft=2e4, 30<HR<180
+open-rppg      0.5-3.0      order-3 band-pass, per-beat normalised; 10*log10   open-rppg 0.1.1
+                            Welch nperseg=256/30 s, nfft=2e4, 30<HR<180
 =============  ===========  ======================================  =========  ==============
 
 The recipes reproduce benchmarks. **For users' own recordings micropulse uses its own
@@ -62,15 +62,25 @@ class Recipe:
     description: str = ""
     welch_nperseg_s: float | None = None  # Welch segment, seconds (None: 256 samples, the forks)
     welch_nfft: int | None = None  # Welch FFT length (None: int(1e5 / fs), the forks)
+    beat_normalise: bool = False  # open-rppg: per-beat amplitude normalisation after the band-pass
 
     def postprocess(self, bvp: np.ndarray, fs: float, diff_normalized: bool = False) -> np.ndarray:
-        """cumsum (DiffNormalized) -> detrend(lambda) -> Butterworth filtfilt band-pass of the recipe's order."""
+        """cumsum (DiffNormalized) -> detrend(lambda) -> Butterworth filtfilt band-pass of the recipe's order
+        -> (open-rppg) per-beat normalisation, skipped where it has no beats to work on, as open-rppg skips it."""
         x = as_signal(bvp, "BVP", min_len=10)
         if diff_normalized:
             x = np.cumsum(x)
         if self.detrend_lambda is not None:
             x = detrend(x, self.detrend_lambda)
-        return bandpass(x, fs, self.band_hz, order=self.filter_order)
+        y = bandpass(x, fs, self.band_hz, order=self.filter_order)
+        if self.beat_normalise:
+            from micropulse.signals.beatnorm import beat_normalise  # scipy.signal only for this recipe
+
+            try:
+                y = beat_normalise(y, fs)
+            except SignalError:
+                pass  # open-rppg keeps the band-passed signal when its normalisation fails
+        return y
 
     def hr_bpm(self, y: np.ndarray, fs: float) -> float:
         """HR (bpm) of an already post-processed signal, by this recipe's estimator."""
@@ -131,11 +141,12 @@ for _r in (
     Recipe("toolbox-2025", (0.6, 3.3), "periodogram", 10, description="rPPG-Toolbox HEAD (PR #371, #344)"),
     Recipe("toolbox-2023", (0.75, 2.5), "periodogram", 20, description="rPPG-Toolbox at NeurIPS 2023"),
     Recipe("rhythm", (0.75, 2.5), "welch", 20, (45.0, 150.0), description="RhythmFormer/RhythmMamba forks"),
-    # open-rppg 0.1.1 `Model.hr()`: order-3 Butterworth 0.5-3 Hz filtfilt, no detrend for BVP outputs,
-    # Welch with nperseg = 256/30 s and nfft = 2e4, argmax over 30 < HR < 180 bpm. Its per-beat amplitude
-    # normalisation (norm_bvp) is not reproduced: it reshapes beats, not their rate.
+    # open-rppg 0.1.1 `Model.hr()`: order-3 Butterworth 0.5-3 Hz filtfilt, no detrend before it for BVP
+    # outputs, its per-beat normalisation (signals.beatnorm; it changes which peak wins on real clips), Welch
+    # with nperseg = 256/30 s and nfft = 2e4, argmax over 30 < HR < 180 bpm.
     Recipe("open-rppg", (0.5, 3.0), "welch", 10, (30.0, 180.0), detrend_lambda=None, filter_order=3,
-           description="open-rppg 0.1.1 Model.hr()", welch_nperseg_s=256 / 30, welch_nfft=20000),
+           description="open-rppg 0.1.1 Model.hr()", welch_nperseg_s=256 / 30, welch_nfft=20000,
+           beat_normalise=True),
 ):
     RECIPES.register(_r.name)(_r)
 

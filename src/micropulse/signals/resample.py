@@ -10,7 +10,6 @@ interpolated second of pulse is an invented second of pulse.
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from micropulse.errors import InputError, SignalError
 from micropulse.signals.filters import check_fs
@@ -167,6 +166,8 @@ def resample_uniform(
     n = int(np.floor((tv[-1] - tv[0]) * rate + 1e-9)) + 1
     tu = tv[0] + np.arange(n) / rate
     if kind == "cubic" and tv.size >= 4:
+        from scipy.interpolate import CubicSpline  # lazy: scipy.interpolate takes ~0.5 s to import
+
         xu = CubicSpline(tv, xv, bc_type="natural")(tu)
     else:
         xu = np.interp(tu, tv, xv)

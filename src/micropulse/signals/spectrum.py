@@ -7,7 +7,6 @@ row, e.g. sliding windows) and return ``(freqs_hz, psd)`` with psd of shape (...
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
 
 def next_pow2(n: int) -> int:
@@ -20,6 +19,8 @@ def periodogram(x: np.ndarray, fs: float, nfft: int | None = None, detrend: str 
 
     ``detrend=False`` matches rPPG-Toolbox ``calculate_fft_hr`` (spec rppg.md 4.2 step 4).
     """
+    from scipy import signal as sps  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     n = np.shape(x)[-1]
     return sps.periodogram(x, fs=fs, nfft=next_pow2(n) if nfft is None else int(nfft), detrend=detrend)
 
@@ -30,6 +31,8 @@ def welch(x: np.ndarray, fs: float, nperseg: int, nfft: int | None = None, detre
     Identical to ``scipy.signal.welch`` (tested); segments are framed and transformed in one
     vectorised call for ``detrend`` in (False, "constant"), which is ~5x faster on long inputs.
     """
+    from scipy import signal as sps  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[-1]
     nperseg = int(max(2, min(nperseg, n)))
@@ -56,6 +59,8 @@ def decimate_for_band(x: np.ndarray, fs: float, hi_hz: float, ratio: float = 4.0
     q = int(np.floor(fs / (ratio * hi_hz)))
     if q < 2 or np.shape(x)[-1] < 64 * q:
         return x, fs
+    from scipy import signal as sps  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     return sps.resample_poly(x, 1, q, axis=-1), fs / q
 
 

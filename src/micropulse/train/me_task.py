@@ -30,13 +30,13 @@ from micropulse.errors import InputError
 from micropulse.io import open_video
 from micropulse.me import labels as L
 from micropulse.me.extract import FeatureConfig, extract_me_features
-from micropulse.me.infer import DecodeSettings, decode_video
+from micropulse.me.infer import DecodeSettings, decode_intervals
 from micropulse.me.models.inference import window_outputs
 from micropulse.me.models.registry import build_model, get_spec
-from micropulse.me.score import megc_score
 from micropulse.synth.me import MESettings, material_with_landmarks, render_me_clip, subject_variant
 from micropulse.train.loop import fit
 from micropulse.train.me_data import MEVideoData
+from micropulse.train.me_eval import score_predictions
 from micropulse.train.task import Task
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,10 @@ class MESpotTask(Task):
             ``micropulse.me.infer.list_decoders``), stored in the checkpoint for ``micropulse spot``.
         k_p: decoder half-width; None = from the training GT durations (median, BoostingVRME).
         p: decoder threshold fraction. seed: data seed.
+        negative_penalty, prefer_non_negative: emotion voting (§4.4); None = the decoder's official rule
+            (``megc-samm``: 1.0 and True, as BoostingVRME's SAMM_test; others 0 and False).
+        neutral_filter: where the synergy-1 neutral filter runs in evaluation: ``after-matching`` (BoostingVRME)
+            or ``before-matching`` (micropulse's variant); the score before the filter is reported too.
     """
 
     name = "me-spot"
@@ -136,7 +140,8 @@ class MESpotTask(Task):
         seconds: float = 12.0, test_subjects: list[str] | None = None, n_test: int = 2, k: int = 50,
         flow: str = "farneback", ratio: float | None = 4.0, strategy: int = 1, synergy: int = 1,
         k_p: int | None = None, p: float = 0.55, min_peak: float = 0.0, seed: int = 0, decoder: str = "peak",
-        root: str | None = None, cache_dir: str = "runs/cache",
+        root: str | None = None, cache_dir: str = "runs/cache", negative_penalty: float | None = None,
+        prefer_non_negative: bool | None = None, neutral_filter: str = "after-matching",
     ) -> None:  # fmt: skip
         from micropulse.me.infer import get_decoder
 
@@ -144,6 +149,10 @@ class MESpotTask(Task):
         if synergy not in (0, 1, 2):
             raise InputError(f"synergy must be 0, 1 or 2, got {synergy!r}")
         self.decoder = decoder
+        self.voting = (negative_penalty, prefer_non_negative)
+        self.neutral_filter = neutral_filter
+        # an unknown placement -> error, before the data step
+        DecodeSettings(decoder, neutral_filter=neutral_filter)
         if dataset != "synthetic":
             from micropulse.datasets.me import list_datasets
 
@@ -208,13 +217,15 @@ class MESpotTask(Task):
         return me_loss(spot, logits, y, c, self._weights.to(x.device))
 
     def decode_settings(self) -> DecodeSettings:
-        return DecodeSettings(self.decoder, self.k_p, self.p, self.synergy, self.min_peak)
+        return DecodeSettings(
+            self.decoder, self.k_p, self.p, self.synergy, self.min_peak, *self.voting, self.neutral_filter
+        )
 
     def predict(self, model: torch.nn.Module, videos: list[MEVideoData]) -> pd.DataFrame:
         rows = []
         for d in videos:
             spot, logits = window_outputs(model, d.feats.features.windows)
-            _, found = decode_video(spot, logits, self.decode_settings())
+            _, found = decode_intervals(spot, logits, self.decode_settings())  # neutral filter: in scoring
             rows += [{"video": d.video, "onset": iv.onset, "offset": iv.offset, "apex": iv.apex, "type": "me",
                       "emotion": iv.emotion} for iv in found]  # fmt: skip
         return pd.DataFrame(rows, columns=["video", "onset", "offset", "apex", "type", "emotion"])
@@ -222,7 +233,7 @@ class MESpotTask(Task):
     def evaluate(self, model: torch.nn.Module, device: torch.device) -> dict[str, Any]:
         gt = _gt_frame(self.test_videos)
         pred = self.predict(model, self.test_videos)
-        score = megc_score(gt, pred).to_dict()
+        score = score_predictions(gt, pred, self.decode_settings())
         score["test_subjects"] = sorted({d.subject for d in self.test_videos})
         score["k_p"] = self.k_p
         return score
@@ -293,13 +304,15 @@ def run_loso(
         pred = pd.concat(
             [_decode(outputs[s], by_subject[s], task_settings) for s in probe.subjects], ignore_index=True
         )
-        by_decoder[name] = megc_score(gt, pred).to_dict()
+        by_decoder[name] = score_predictions(gt, pred, task_settings)
     folds = []
     for subj in probe.subjects:
-        one = megc_score(
-            _gt_frame(by_subject[subj]), _decode(outputs[subj], by_subject[subj], probe.decode_settings())
+        one = score_predictions(
+            _gt_frame(by_subject[subj]),
+            _decode(outputs[subj], by_subject[subj], probe.decode_settings()),
+            probe.decode_settings(),
         )
-        folds.append({"subject": subj, "f1": one.to_dict()["spotting"]["f1"]})
+        folds.append({"subject": subj, "f1": one["spotting"]["f1"]})
     pooled = dict(by_decoder[probe.decoder])
     pooled.update({"protocol": "leave-one-subject-out", "decoder": probe.decoder, "folds": folds,
                    "by_decoder": {k: v["spotting"] for k, v in by_decoder.items()}})  # fmt: skip
@@ -307,7 +320,9 @@ def run_loso(
 
 
 #: Options that only change decoding: fold outputs (window scores) are reused across them.
-DECODE_OPTIONS = ("decoder", "synergy", "p", "k_p", "min_peak")
+DECODE_OPTIONS = (
+    "decoder", "synergy", "p", "k_p", "min_peak", "negative_penalty", "prefer_non_negative", "neutral_filter",
+)  # fmt: skip
 
 
 def _fold_key(opts: dict[str, Any], settings: Any) -> str:
@@ -350,7 +365,7 @@ def _run_fold(
 def _decode(outputs: Any, videos: list[MEVideoData], settings: DecodeSettings) -> pd.DataFrame:
     rows = []
     for i, d in enumerate(videos):
-        _, found = decode_video(outputs[f"spot{i}"], outputs[f"logits{i}"], settings)
+        _, found = decode_intervals(outputs[f"spot{i}"], outputs[f"logits{i}"], settings)
         rows += [{"video": d.video, "onset": iv.onset, "offset": iv.offset, "apex": iv.apex, "type": "me",
                   "emotion": iv.emotion} for iv in found]  # fmt: skip
     return pd.DataFrame(rows, columns=["video", "onset", "offset", "apex", "type", "emotion"])

@@ -1,8 +1,9 @@
 """Per-point feature backbones without CUDA ops (torch): a plain PointNet and a PointNet++-style
 set-abstraction / feature-propagation network whose sampling and grouping are written in plain torch.
 
-Both map points (B, N, 3) to per-point features (B, N, F). The default is chosen by measurement (see
-``docs/vatmart.md``); both are registered so either can be trained (``--backbone``).
+Both map points (B, N, 3) and their unit normals (B, N, 3), camera frame, to per-point features (B, N, F).
+The default (``pointnet``) is chosen by measurement (see the README's vatmart section); both are registered
+so either can be trained (``--backbone``).
 """
 
 from __future__ import annotations
@@ -29,18 +30,18 @@ def _mlp(dims: list[int], *, last_act: bool = True) -> nn.Sequential:
 
 @BACKBONES.register("pointnet")
 class PointNet(nn.Module):
-    """Shared MLP 3→64→64, a 64→128 layer max-pooled into a global feature that is concatenated to each
+    """Shared MLP 6→64→64 on (point, normal), a 64→128 layer max-pooled into a global feature that is concatenated to each
     point, then MLP 192→128→``feat_dim`` (a narrow PointNet: CPU time per step is the budget here)."""
 
     def __init__(self, feat_dim: int = FEAT_DIM) -> None:
         super().__init__()
-        self.local = _mlp([3, 64, 64])
+        self.local = _mlp([6, 64, 64])
         self.globl = _mlp([64, 128])
         self.head = _mlp([64 + 128, 128, feat_dim])
         self.feat_dim = feat_dim
 
-    def forward(self, xyz: torch.Tensor) -> torch.Tensor:
-        loc = self.local(xyz)
+    def forward(self, xyz: torch.Tensor, normals: torch.Tensor) -> torch.Tensor:
+        loc = self.local(torch.cat([xyz, normals], dim=-1))
         g = self.globl(loc).max(dim=1).values
         return self.head(torch.cat([loc, g[:, None, :].expand(-1, xyz.shape[1], -1)], dim=-1))
 
@@ -105,21 +106,22 @@ class FeaturePropagation(nn.Module):
 
 @BACKBONES.register("pointnet2")
 class PointNet2(nn.Module):
-    """A small PointNet++ SSG segmentation net (2 SA + 2 FP levels; radii in metres) in plain torch."""
+    """A small PointNet++ SSG segmentation net (2 SA + 2 FP levels; radii in metres) in plain torch; the
+    normals enter as the first level's point features."""
 
     def __init__(self, feat_dim: int = FEAT_DIM) -> None:
         super().__init__()
-        self.sa1 = SetAbstraction(128, 16, 0.12, [3, 32, 64])
+        self.sa1 = SetAbstraction(128, 16, 0.12, [3 + 3, 32, 64])
         self.sa2 = SetAbstraction(32, 16, 0.35, [3 + 64, 64, 128])
         self.fp2 = FeaturePropagation([128 + 64, 128, 64])
-        self.fp1 = FeaturePropagation([64 + 3, 64, feat_dim])
+        self.fp1 = FeaturePropagation([64 + 6, 64, feat_dim])
         self.feat_dim = feat_dim
 
-    def forward(self, xyz: torch.Tensor) -> torch.Tensor:
-        c1, f1 = self.sa1(xyz, None)
+    def forward(self, xyz: torch.Tensor, normals: torch.Tensor) -> torch.Tensor:
+        c1, f1 = self.sa1(xyz, normals)
         c2, f2 = self.sa2(c1, f1)
         f1 = self.fp2(c1, c2, f1, f2)
-        return self.fp1(xyz, c1, xyz, f1)
+        return self.fp1(xyz, c1, torch.cat([xyz, normals], dim=-1), f1)
 
 
 def create_backbone(name: str, *, feat_dim: int = FEAT_DIM) -> nn.Module:

@@ -3,6 +3,9 @@
 Hindsight relabelling for perception: an interaction that moved the part by an amount inside the task
 range is also a *positive* example for the task "move it by that amount" (VAT-Mart's RL uses the same
 idea). Original successes are not duplicated.
+
+Trajectories in a table are in the contact frame and per unit of task (:mod:`vatmart.perception.frames`),
+as the networks take them; shards keep VAT-Mart's camera-frame format.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vatmart.data.shards import Dataset
+from vatmart.perception.frames import camera_up, contact_frames, per_unit, to_local
 from vatmart.sim.tasks import TASK_KINDS, TASK_RANGES
 
 
@@ -31,12 +35,13 @@ class Table:
     """Per-scene centred clouds and per-row examples (scene, contact index, trajectory, task, label)."""
 
     xyz: np.ndarray  # (S, N, 3) float32, centred
+    normals: np.ndarray  # (S, N, 3) float32
     centroid: np.ndarray  # (S, 3)
     target: np.ndarray  # (S, N) bool
     scene_task: np.ndarray  # (S, 5)
     scene: np.ndarray  # (R,)
     contact: np.ndarray  # (R,)
-    traj: np.ndarray  # (R, 5, 6)
+    traj: np.ndarray  # (R, 5, 6), contact frame, per unit of task
     task: np.ndarray  # (R, 5)
     label: np.ndarray  # (R,) float32
 
@@ -62,18 +67,22 @@ def build_table(ds: Dataset, *, relabel: bool = True, sources: tuple[int, ...] |
         amount = np.concatenate([amount, achieved[extra]])
         label = np.concatenate([label, np.ones(int(extra.sum()), dtype=np.float32)])
     pts = ds.clouds["points"].astype(np.float32)
+    normals = ds.clouds["normals"].astype(np.float32)
     centroid = pts.mean(axis=1)
+    up = np.stack([camera_up(m) for m in ds.clouds["cam2world"]])
+    frames = contact_frames(normals[scene, contact], up[scene]) if len(scene) else np.zeros((0, 3, 3))
     meta = [json.loads(s) for s in ds.scenes]
     st = np.array([TASK_KINDS.index(m["task_kind"]) for m in meta])
     sa = np.array([m["amount"] for m in meta])
     return Table(
         xyz=pts - centroid[:, None, :],
+        normals=normals,
         centroid=centroid,
         target=ds.clouds["target"].astype(bool),
         scene_task=task_vectors(st, sa),
         scene=scene.astype(np.int64),
         contact=contact.astype(np.int64),
-        traj=traj.astype(np.float32),
+        traj=per_unit(to_local(traj, frames), amount).astype(np.float32),
         task=task_vectors(task, amount),
         label=label,
     )

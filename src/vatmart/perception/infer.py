@@ -1,4 +1,7 @@
-"""Inference helpers (torch): score given trajectories, predict actionability, propose and rank."""
+"""Inference helpers (torch): score given trajectories, predict actionability, propose and rank.
+
+Trajectories given to and returned by :func:`analyse` and :func:`score_candidates` are camera-frame (5, 6)
+arrays (VAT-Mart's format); :func:`score_examples` takes a training table's (contact frame, per unit of task)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,14 @@ import numpy as np
 import torch
 
 from vatmart.perception.data import task_vectors
+from vatmart.perception.frames import (
+    camera_up,
+    contact_frames,
+    from_local,
+    from_per_unit,
+    per_unit,
+    to_local,
+)
 from vatmart.perception.model import VatMartNet
 from vatmart.sim.camera import PointCloud
 from vatmart.sim.tasks import TASK_KINDS, Task
@@ -22,13 +33,14 @@ def _device(model: VatMartNet) -> torch.device:
 def score_examples(
     model: VatMartNet,
     xyz: np.ndarray,
+    normals: np.ndarray,
     scene: np.ndarray,
     contact: np.ndarray,
     traj: np.ndarray,
     task: np.ndarray,
 ) -> np.ndarray:
-    """Success probabilities (M,) of examples; ``xyz`` (S, N, 3) centred clouds, ``scene``/``contact``
-    (M,) indices, ``traj`` (M, 5, 6), ``task`` (M, 5) task vectors."""
+    """Success probabilities (M,) of examples; ``xyz`` (S, N, 3) centred clouds and their ``normals``,
+    ``scene``/``contact`` (M,) indices, ``traj`` (M, 5, 6) table trajectories, ``task`` (M, 5)."""
     dev = _device(model)
     out = np.zeros(len(scene), dtype=np.float32)
     uniq = np.unique(scene)
@@ -37,7 +49,7 @@ def score_examples(
         rows = np.flatnonzero(np.isin(scene, sel))
         local = np.searchsorted(sel, scene[rows])
         x = torch.as_tensor(xyz[sel], dtype=torch.float32, device=dev)
-        feat = model.features(x)
+        feat = model.features(x, torch.as_tensor(normals[sel], dtype=torch.float32, device=dev))
         li = torch.as_tensor(local, device=dev)
         ci = torch.as_tensor(contact[rows], device=dev)
         logits = model.score_logits(
@@ -75,7 +87,8 @@ def analyse(
     tv = torch.as_tensor(
         task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev
     )
-    feat = model.features(x)
+    nrm = torch.as_tensor(cloud.normals[None], dtype=torch.float32, device=dev)
+    feat = model.features(x, nrm)
     act = torch.sigmoid(model.actionability_logits(feat, tv))[0].cpu().numpy()
     p = int(idx[np.argmax(act[idx])]) if point is None else int(point)
     gen = torch.Generator(device=dev).manual_seed(seed)
@@ -85,10 +98,12 @@ def analyse(
     rep = lambda t: t.expand(n_proposals, -1)  # noqa: E731
     scores = torch.sigmoid(model.score_logits(rep(f), rep(tv), rep(c), props)).cpu().numpy()
     order = np.argsort(-scores)
+    frame = contact_frames(cloud.normals[p][None], camera_up(cloud.cam2world))
+    local = from_per_unit(props.cpu().numpy()[order], task.amount)
     return {
         "actionability": act,
         "point": p,
-        "proposals": props.cpu().numpy()[order].astype(np.float64),
+        "proposals": from_local(local, np.repeat(frame, len(local), axis=0)),
         "scores": scores[order],
     }
 
@@ -104,10 +119,13 @@ def score_candidates(
     tv = torch.as_tensor(
         task_vectors(np.array([TASK_KINDS.index(task.kind)]), np.array([task.amount])), device=dev
     )
-    feat = model.features(x)[0]
+    nrm = torch.as_tensor(cloud.normals[None], dtype=torch.float32, device=dev)
+    feat = model.features(x, nrm)[0]
     pi = torch.as_tensor(points, device=dev)
     k = len(points)
+    frames = contact_frames(cloud.normals[points], camera_up(cloud.cam2world))
+    local = per_unit(to_local(trajs, frames), task.amount)
     logits = model.score_logits(
-        feat[pi], tv.expand(k, -1), x[0, pi], torch.as_tensor(trajs, dtype=torch.float32, device=dev)
+        feat[pi], tv.expand(k, -1), x[0, pi], torch.as_tensor(local, dtype=torch.float32, device=dev)
     )
     return torch.sigmoid(logits).cpu().numpy()

@@ -23,20 +23,20 @@ from vatmart.perception.data import Table, scene_batches
 from vatmart.perception.model import NetConfig, VatMartNet, cvae_loss
 
 log = logging.getLogger(__name__)
-CHECKPOINT_FORMAT = "vatmart-perception-1"
+CHECKPOINT_FORMAT = "vatmart-perception-2"  # 2: normals in, contact-frame trajectories
 
 
 @dataclass(frozen=True)
 class PerceptionSettings:
     """``epochs`` over the table, ``batch_scenes`` clouds per step, Adam ``lr``; actionability from epoch
-    ``action_start × epochs`` with ``action_points`` sampled points per cloud (half on the target part)."""
+    ``action_start × epochs`` with ``action_points`` sampled points per cloud (see :func:`action_samples`)."""
 
     epochs: int = 20
     batch_scenes: int = 8
     lr: float = 1e-3
     weight_decay: float = 1e-5
     action_start: float = 0.5
-    action_points: int = 4
+    action_points: int = 16
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -61,6 +61,7 @@ def _tensors(table: Table, scenes: np.ndarray, rows: np.ndarray, device) -> dict
     t = lambda a, dt=torch.float32: torch.as_tensor(a, dtype=dt, device=device)  # noqa: E731
     return {
         "xyz": t(xyz),
+        "normals": t(table.normals[scenes]),
         "local": t(local, torch.long),
         "cidx": t(table.contact[rows], torch.long),
         "contact": t(contact),
@@ -81,11 +82,27 @@ def actionability_targets(model: VatMartNet, feat, task, contact, *, n: int, k: 
         return p.reshape(-1, n).topk(min(k, n), dim=1).values.mean(1)
 
 
+def action_samples(
+    b: dict[str, torch.Tensor], points: int, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(cloud, point) index pairs where the actionability head learns: ``points // 2`` per cloud uniformly
+    on the target part, and as many again drawn from the batch's interaction contact points (so the few
+    points where interactions happened, such as handles, are seen as often as the rest of the part)."""
+    nb = b["target"].shape[0]
+    half = max(1, points // 2)
+    w = b["target"].float() + 1e-6  # a cloud without target points still samples somewhere
+    idx = torch.multinomial(w, half, replacement=True, generator=gen)  # (B, half)
+    bi = torch.arange(nb, device=idx.device)[:, None].expand_as(idx)
+    k = min(len(b["local"]), nb * (points - half))
+    pick = torch.randperm(len(b["local"]), generator=gen, device=idx.device)[:k]
+    return torch.cat([bi.reshape(-1), b["local"][pick]]), torch.cat([idx.reshape(-1), b["cidx"][pick]])
+
+
 def train_step(
     model: VatMartNet, b: dict[str, torch.Tensor], *, action: bool, action_points: int, gen: torch.Generator
 ) -> dict[str, torch.Tensor]:
     """Losses of one batch (scorer BCE + cVAE [+ actionability L1])."""
-    feat = model.features(b["xyz"])
+    feat = model.features(b["xyz"], b["normals"])
     fp = feat[b["local"], b["cidx"]]
     logits = model.score_logits(fp, b["task"], b["contact"], b["traj"])
     out = {"score": F.binary_cross_entropy_with_logits(logits, b["label"])}
@@ -94,19 +111,18 @@ def train_step(
         mu, logvar = model.encode(fp[pos], b["task"][pos], b["contact"][pos], b["traj"][pos])
         z = mu + torch.randn(mu.shape, generator=gen, device=mu.device) * (0.5 * logvar).exp()
         rec = model.decode(fp[pos], b["task"][pos], b["contact"][pos], z)
-        out["cvae"] = cvae_loss(rec, b["traj"][pos], mu, logvar)["total"]
+        out["cvae"] = cvae_loss(rec, b["traj"][pos], mu, logvar, w_kl=model.cfg.kl_weight)["total"]
     if action:
-        nb, npts = b["target"].shape
-        w = b["target"].float() + 1.0 / npts  # half the samples on the target part, the rest anywhere
-        idx = torch.multinomial(w, action_points, replacement=True, generator=gen)  # (B, P)
-        bi = torch.arange(nb, device=idx.device)[:, None].expand_as(idx)
-        task = b["scene_task"][bi].reshape(-1, b["scene_task"].shape[-1])
-        f_sel = feat[bi, idx].reshape(-1, feat.shape[-1])
-        c_sel = b["xyz"][bi, idx].reshape(-1, 3)
+        sb, sp = action_samples(b, action_points, gen)
         tgt = actionability_targets(
-            model, f_sel.detach(), task, c_sel, n=model.cfg.n_proposals, k=model.cfg.topk
+            model,
+            feat[sb, sp].detach(),
+            b["scene_task"][sb],
+            b["xyz"][sb, sp],
+            n=model.cfg.n_proposals,
+            k=model.cfg.topk,
         )
-        pred = torch.sigmoid(model.actionability_logits(feat, b["scene_task"]))[bi, idx].reshape(-1)
+        pred = torch.sigmoid(model.actionability_logits(feat, b["scene_task"]))[sb, sp]
         out["action"] = (pred - tgt).abs().mean()
     return out
 

@@ -21,6 +21,7 @@ import torch
 from vatmart.data.collect import collect, plan_jobs
 from vatmart.data.shards import Dataset, load_dataset, shard_paths
 from vatmart.perception.data import build_table, task_vectors
+from vatmart.perception.frames import from_per_unit, per_unit
 from vatmart.perception.infer import score_examples
 from vatmart.perception.model import VatMartNet
 from vatmart.perception.train import PerceptionSettings, fit_perception
@@ -43,7 +44,7 @@ class LoopSettings:
     scenes: int = 48
     episodes: int = 4
     td3_updates: int = 300
-    perception_epochs: int = 2
+    perception_epochs: int = 4
     noise: float = 0.3
     curiosity: bool = True
     seed: int = 0
@@ -83,9 +84,12 @@ def feed_replay(replay: Replay, ds: Dataset, model: VatMartNet | None, *, curios
         xyz = table.xyz
         idx = r.scene[rows]
         tv = task_vectors(r.task[rows], amounts)
-        cur = score_examples(model, xyz, idx, r.contact[rows], r.traj[rows], tv)
+        # the table's rows are the dataset's rows (no relabelling), its trajectories as the networks take them
+        traj = table.traj[rows]
+        cur = score_examples(model, xyz, table.normals, idx, r.contact[rows], traj, tv)
         tvh = task_vectors(r.task[rows], np.where(relabel, achieved, amounts))
-        cur_h = score_examples(model, xyz, idx, r.contact[rows], r.traj[rows], tvh)
+        traj_h = per_unit(from_per_unit(traj, amounts), np.where(relabel, achieved, amounts))
+        cur_h = score_examples(model, xyz, table.normals, idx, r.contact[rows], traj_h, tvh)
     n_succ = 0
     for i in range(len(rows)):
         rew, ok = rewards(dyn[i], amounts[i], kinds[i], curiosity=float(cur[i]))

@@ -130,3 +130,28 @@ def test_real_physnet_weights_end_to_end(weights_dir):
     model = create_model("physnet", weights=weights_dir / "PURE_PhysNet_DiffNormalized.pth")
     bvp = predict_bvp(model, crops, 30.0)
     assert bvp.shape == (150,) and np.isfinite(bvp).all() and bvp.std() > 0
+
+
+def test_openrppg_rule_runs_consecutive_chunks_once_and_joins_raw_outputs():
+    """open-rppg's weights run as open-rppg runs them: each frame through the network once (consecutive chunks,
+    the last one padded with its last frame), outputs joined as they are (no per-chunk z-score, no overlap)."""
+    crops, wave = sine_video(301, 30.0)
+    crops[150:, :, :, 1] += 10  # a step between chunks: a per-chunk z-score would remove it, the raw join keeps it
+    model = GreenMean(1)
+    info = info_for("physnet", chunk_length=64, inference="openrppg")
+    bvp = predict_bvp(model, crops, 30.0, info)
+    assert model.calls == [64] * 5 and bvp.shape == (301,)  # 4 full chunks + 45 frames padded to 64
+    x = crops.astype(np.float64)
+    expected = (x[..., 1].mean(axis=(1, 2)) - x.mean()) / x.std()  # Standardized input, green mean, raw
+    np.testing.assert_allclose(bvp, expected, atol=1e-4)
+    model.calls.clear()
+    predict_bvp(model, crops, 30.0, info.with_(inference="overlap-add"))
+    assert len(model.calls) > 5  # the PyTorch checkpoints' rule: half-overlapping chunks
+
+
+def test_inference_rule_in_metadata():
+    assert WeightsInfo.from_dict({**info_for("physnet").to_dict(), "inference": None}).inference == "overlap-add"
+    legacy = {**info_for("physnet", variant="openrppg").to_dict(), "inference": None}
+    assert WeightsInfo.from_dict(legacy).inference == "openrppg"  # open-rppg files written before the field
+    with pytest.raises(Exception, match="inference rule"):
+        info_for("physnet", inference="sliding")

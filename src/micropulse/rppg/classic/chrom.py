@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
 
 from micropulse.rppg.classic._numeric import safe_ratio
 from micropulse.rppg.classic.registry import MethodInfo, register_method
@@ -32,6 +31,8 @@ def bandpass_rows(x: np.ndarray, fs: float) -> np.ndarray:
     all windows at once. The toolbox pads by 21 samples; shorter windows (fs below ~13 Hz) pad by
     L - 1, the most ``filtfilt`` allows, instead of failing.
     """
+    from scipy import signal  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     lo, hi = check_band(BAND_HZ, fs)
     sos = signal.butter(FILTER_ORDER, [lo, hi], btype="bandpass", fs=fs, output="sos")
     return signal.sosfiltfilt(sos, x, axis=-1, padlen=min(TOOLBOX_PADLEN, x.shape[-1] - 1))
@@ -58,6 +59,8 @@ def chrom(rgb: np.ndarray, fs: float) -> np.ndarray:
     In each window: Cn = c / mean_window(c); X = 3R - 2G, Y = 1.5R + G - 1.5B, both band-passed;
     S = Xf - (std Xf / std Yf) Yf, Hann-weighted and overlap-added with hop L/2.
     """
+    from scipy import signal  # lazy: scipy.signal takes ~1 s to import; the CLI starts without it
+
     n = rgb.shape[0]
     length = window_frames(fs)
     hop = length // 2

@@ -40,7 +40,7 @@ KNOWN_FILES: dict[str, dict[str, Any]] = {
 
 OPENRPPG_SOURCE = "open-rppg 0.1.1 wheel (PyPI), rppg/weights/"
 
-#: open-rppg 0.1.1 defaults per architecture (its ``main.py``: 30 fps, chunk 160 / 128, its crop rule).
+#: open-rppg 0.1.1 defaults per architecture (its ``main.py``: 30 fps, chunk 160 / 128, its crop and chunk rules).
 OPENRPPG_DEFAULTS: dict[str, dict[str, Any]] = {
     "rhythmmamba": {
         "arch": "rhythmmamba",
@@ -51,6 +51,7 @@ OPENRPPG_DEFAULTS: dict[str, dict[str, Any]] = {
         "options": (("ffn_full_matrix", True),),
         "variant": OPENRPPG_VARIANT,
         "crop": OPENRPPG,
+        "inference": "openrppg",
     },
     "physnet": {
         "arch": "physnet",
@@ -60,6 +61,7 @@ OPENRPPG_DEFAULTS: dict[str, dict[str, Any]] = {
         "chunk_length": 128,
         "variant": OPENRPPG_VARIANT,
         "crop": OPENRPPG,
+        "inference": "openrppg",
     },
 }
 

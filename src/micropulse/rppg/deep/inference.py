@@ -7,6 +7,8 @@ trainers do, specs/rppg.md §1.6) and overlap-added with a Hann window. RhythmFo
 ``8*floor(D/8)`` frames: chunks are cut to a multiple of 8 and the last chunk is aligned to the video's
 end, so every frame is covered. Models trained on DiffNormalized labels (PhysNet) predict the first
 difference of the pulse: the result is integrated (cumsum + detrend lambda=100, the toolbox's recipe, §4.1).
+Weights whose metadata says ``inference="openrppg"`` (open-rppg's ``.h5`` files) run as open-rppg runs them:
+consecutive chunks, the last padded with its last frame, raw outputs joined.
 """
 
 from __future__ import annotations
@@ -140,6 +142,28 @@ def _predict_chunked(
     return overlap_add(outputs, plan.starts, plan.total)
 
 
+def _predict_consecutive(model, video: PreparedVideo, spec: ModelSpec, length: int, device, show) -> np.ndarray:
+    """open-rppg's rule: consecutive chunks of ``length`` frames, the last one padded with its last frame,
+    raw outputs joined (no per-chunk z-score); a video shorter than one chunk is one padded chunk."""
+    total = len(video)
+    if total < spec.min_frames:
+        raise SignalError(f"video too short for {spec.name}: {total} frames, needs at least {spec.min_frames}")
+    starts = range(0, total, length)
+    out = np.empty(total)
+    with progress(len(starts), f"{spec.name} chunks", enabled=show) as advance:
+        for start in starts:
+            stop = min(start + length, total)
+            window = video.window(start, stop)
+            if stop - start < length:
+                window = np.concatenate([window, np.repeat(window[-1:], length - (stop - start), axis=0)])
+            y = _run(model, window, device)
+            if len(y) != length:
+                raise SignalError(f"{spec.name} returned {len(y)} frames for a {length}-frame chunk")
+            out[start:stop] = y[: stop - start]
+            advance()
+    return out
+
+
 def _predict_whole(model, video: PreparedVideo, spec: ModelSpec, device) -> np.ndarray:
     total = len(video)
     usable = total // spec.frame_multiple * spec.frame_multiple
@@ -195,7 +219,9 @@ def predict_bvp(
         fs: frame rate of ``crops``, Hz.
         weights_info: metadata selecting the input transform, frame rate and chunk length.
         chunk_length: frames per chunk at the model's rate (default: the weights' training chunk).
-        overlap: fraction of a chunk shared with the next one (0.5: Hann windows sum to ~1).
+        overlap: fraction of a chunk shared with the next one (0.5: Hann windows sum to ~1); used by the
+            ``overlap-add`` inference rule (weights whose ``inference`` is ``openrppg`` run consecutive chunks,
+            as open-rppg does, unless ``whole_sequence`` is given).
         whole_sequence: run the whole video at once (default: yes for whole-sequence models such as
             RhythmMamba with video-level normalisation, up to :data:`WHOLE_SEQUENCE_MAX_FRAMES`).
         device: torch device (default: the model's).
@@ -227,10 +253,12 @@ def predict_bvp(
     whole = whole_sequence
     if whole is None:
         whole = spec.whole_sequence and not transform.chunk_scoped and len(video) <= WHOLE_SEQUENCE_MAX_FRAMES
-    if whole:
+    length = int(chunk_length) if chunk_length is not None else int(info.chunk_length)
+    if info.inference == "openrppg" and whole_sequence is None:
+        bvp = _predict_consecutive(model, video, spec, length, dev, show_progress)
+    elif whole:
         bvp = _predict_whole(model, video, spec, dev)
     else:
-        length = int(chunk_length) if chunk_length is not None else int(info.chunk_length)
         bvp = _predict_chunked(model, video, spec, length, overlap, dev, show_progress)
 
     if info.label_type == "DiffNormalized":

@@ -26,6 +26,12 @@ NORMALISATIONS: tuple[str, ...] = ("DiffNormalized", "Standardized", "ChannelSta
 #: What a model outputs: the BVP (``Standardized``) or its first difference (``DiffNormalized``).
 LABEL_TYPES: tuple[str, ...] = ("Standardized", "DiffNormalized")
 
+#: How a video longer than one chunk is run through the network (:func:`~micropulse.rppg.deep.predict_bvp`):
+#: ``overlap-add`` — chunks overlapping by half, each output z-scored and Hann-weighted (micropulse's rule for
+#: the PyTorch checkpoints, whose trainers z-score chunk outputs); ``openrppg`` — open-rppg 0.1.1's own rule
+#: for its weights: consecutive chunks, the last one padded with its last frame, raw outputs joined, and the
+#: output zeroed on frames without a face (its ``hasface`` mask).
+INFERENCE_RULES: tuple[str, ...] = ("overlap-add", "openrppg")
 #: ``source`` of weights made by ``build_model`` (no file).
 RANDOM_INIT = "random init"
 #: ``source`` prefix of checkpoints written by ``micropulse train``.
@@ -77,6 +83,9 @@ class WeightsInfo:
             ``micropulse train`` checkpoints and random init ``MICROPULSE`` (or what the training config
             says). The default here is ``MICROPULSE``; metadata read from older files without the field
             gets :func:`legacy_crop`.
+        inference: how a long video is run through the network, one of :data:`INFERENCE_RULES` (open-rppg
+            ``.h5`` files: ``openrppg``; everything else ``overlap-add``). Metadata without the field gets
+            ``openrppg`` for open-rppg weights and ``overlap-add`` otherwise.
     """
 
     arch: str
@@ -93,6 +102,7 @@ class WeightsInfo:
     label_type: str = "Standardized"
     variant: str | None = None
     crop: CropGeometry = MICROPULSE
+    inference: str = "overlap-add"
 
     def __post_init__(self) -> None:
         if not isinstance(self.crop, CropGeometry):
@@ -101,6 +111,8 @@ class WeightsInfo:
             raise WeightsError(
                 f"unknown normalisation {self.normalisation!r}; known: {', '.join(NORMALISATIONS)}"
             )
+        if self.inference not in INFERENCE_RULES:
+            raise WeightsError(f"unknown inference rule {self.inference!r}; known: {', '.join(INFERENCE_RULES)}")
         if self.label_type not in LABEL_TYPES:
             raise WeightsError(f"unknown label type {self.label_type!r}; known: {', '.join(LABEL_TYPES)}")
         if self.input_size <= 0 or self.chunk_length <= 0 or self.fs <= 0:
@@ -138,6 +150,8 @@ class WeightsInfo:
             raise WeightsError(f"weights metadata has unknown fields {sorted(extra)}")
         data = dict(data)
         data["options"] = tuple(dict(data.get("options") or {}).items())
+        if data.get("inference") is None:
+            data["inference"] = "openrppg" if data.get("variant") == OPENRPPG_VARIANT else "overlap-add"
         try:
             if data.get("crop") is None:
                 data["crop"] = legacy_crop(str(data.get("source", "")), data.get("variant"))

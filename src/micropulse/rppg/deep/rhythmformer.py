@@ -15,8 +15,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from micropulse.errors import InputError
 from micropulse.nn.layers import DropPath
-from micropulse.nn.stem import rhythmformer_stem
+from micropulse.nn.stem import FusionStem, Pool, rhythmformer_stem
+
+#: The small configuration (CI, quick CPU runs): 16 channels, one block per stage, 2 heads, top-8 routing.
+#: Same modules and forward as the published network, only narrower and shallower; not a published model.
+SMALL = {"dim": 16, "head_dim": 8, "depth": (1, 1, 1), "topk": 8}
 
 
 class CDCT(nn.Module):
@@ -199,6 +204,8 @@ class TPTStage(nn.Module):
 class RhythmFormer(nn.Module):
     """RhythmFormer with the official defaults (dim 64, 4 heads, 3 stages, t_patchs 2/4/8, top-k 40).
 
+    ``dim`` (channels of the stem and every stage), ``head_dim``, ``depth`` (blocks per stage) and ``topk``
+    make smaller variants of the same network (:data:`SMALL`); the defaults are the published configuration.
     Input ``(N, D, 3, H, W)``, H and W divisible by 16 (stem /4, patch /4, regions /4); D >= 24.
     Output ``(N, 8*floor(D/8))`` (§1.1: the stage-3 down/up-sampling by 8 truncates the tail).
     """
@@ -216,11 +223,18 @@ class RhythmFormer(nn.Module):
         drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__()
-        if dim != 64:
-            # The shared stem is fixed at 64 channels, as in the official Fusion_Stem.
-            raise ValueError("RhythmFormer's fusion stem has 64 channels; dim must be 64")
+        if dim < 1 or dim % head_dim or len(depth) != len(t_patchs):
+            raise InputError(
+                f"RhythmFormer: dim ({dim}) must be a multiple of head_dim ({head_dim}) and depth {depth} must "
+                f"give one entry per stage of t_patchs {t_patchs}"
+            )
         self.dim = dim
-        self.Fusion_Stem = rhythmformer_stem()
+        # The published stem has 64 channels (official Fusion_Stem); a narrower dim narrows the same stem.
+        self.Fusion_Stem = (
+            rhythmformer_stem()
+            if dim == 64
+            else FusionStem(dim, dim, kernel1=5, kernel2=3, pool1=Pool(3, 2, 1), pool2=None)
+        )
         self.patch_embedding = nn.Conv3d(dim, dim, kernel_size=(1, 4, 4), stride=(1, 4, 4))
         self.ConvBlockLast = nn.Conv1d(dim, 1, kernel_size=1, stride=1, padding=0)
         rates = torch.linspace(0, drop_path_rate, sum(depth)).tolist()
@@ -253,6 +267,19 @@ class RhythmFormer(nn.Module):
         return self.ConvBlockLast(x.mean(dim=(3, 4))).squeeze(1)
 
 
-def build_rhythmformer(*, topk: int = 40, drop_path_rate: float = 0.0) -> RhythmFormer:
-    """RhythmFormer exactly as the official defaults (specs/rppg.md §1.1)."""
-    return RhythmFormer(topk=topk, drop_path_rate=drop_path_rate)
+def build_rhythmformer(
+    *,
+    topk: int | None = None,
+    drop_path_rate: float = 0.0,
+    small: bool = False,
+    dim: int | None = None,
+    head_dim: int | None = None,
+    depth: tuple[int, ...] | list[int] | None = None,
+) -> RhythmFormer:
+    """RhythmFormer: the official defaults (specs/rppg.md §1.1), or with ``small=True`` the :data:`SMALL`
+    configuration; ``dim``, ``head_dim``, ``depth`` and ``topk`` override either (None = the preset's)."""
+    preset = dict(SMALL) if small else {"dim": 64, "head_dim": 16, "depth": (2, 2, 2), "topk": 40}
+    given = {"dim": dim, "head_dim": head_dim, "depth": depth, "topk": topk}
+    preset.update({k: v for k, v in given.items() if v is not None})
+    preset["depth"] = tuple(int(d) for d in preset["depth"])
+    return RhythmFormer(drop_path_rate=drop_path_rate, **preset)

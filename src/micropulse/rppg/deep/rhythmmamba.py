@@ -18,7 +18,7 @@ from torch import nn
 from micropulse.errors import InputError
 from micropulse.nn.layers import DropPath, vim_init_
 from micropulse.nn.mamba import Mamba
-from micropulse.nn.scan import ScanMethod
+from micropulse.nn.scan import ScanMethod, one_thread
 from micropulse.nn.stem import FusionStem, rhythmmamba_stem
 
 MTC_COPIES = 4  # path = 3 in the official code => 2**(3-1) restart copies (§2.3)
@@ -247,12 +247,14 @@ def build_rhythmmamba(
     scan_method: ScanMethod = "auto",
 ) -> RhythmMamba:
     """Factory for the model registry (name ``rhythmmamba``)."""
-    return RhythmMamba(
-        depth=depth,
-        embed_dim=embed_dim,
-        mlp_ratio=mlp_ratio,
-        drop_path_rate=drop_path_rate,
-        d_state=d_state,
-        ffn_full_matrix=ffn_full_matrix,
-        scan_method=scan_method,
-    )
+    # hundreds of small init ops: measured 5x faster on one thread than on two on a busy 2-core machine
+    with one_thread():
+        return RhythmMamba(
+            depth=depth,
+            embed_dim=embed_dim,
+            mlp_ratio=mlp_ratio,
+            drop_path_rate=drop_path_rate,
+            d_state=d_state,
+            ffn_full_matrix=ffn_full_matrix,
+            scan_method=scan_method,
+        )
