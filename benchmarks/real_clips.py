@@ -63,6 +63,9 @@ def main() -> None:
                 row[name] = {"hr_bpm": round(r.hr_bpm, 2), "reliable": d.get("hr_reliable"),
                              "reason": d.get("hr_reason"), "quality": d.get("quality"), "snr_db": d.get("snr_db"),
                              "s": round(time.perf_counter() - t0, 1)}  # fmt: skip
+                if "openrppg" in name:  # the HR by open-rppg's own rule, to set beside open-rppg's answer
+                    rr = micropulse.analyse_video(clip, recipe="open-rppg", **kw)
+                    row[name]["hr_openrppg_rule"] = round(rr.hr_bpm, 2)
             except Exception as exc:  # noqa: BLE001 - a table cell, not a crash
                 row[name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
             print(clip.name, name, row[name], file=sys.stderr, flush=True)

@@ -10,7 +10,7 @@ Recorded per decoded frame (clip-level ``t``: video time in s, PyAV ``frame.time
 per model from that model's first run (``frames``):
 
 * ``det``: "1" where the detector ran (see the schedule below);
-* ``raw``: open-rppg's top BlazeFace detection (after its hard NMS) in frame pixels as the decoded box
+* ``raw``: the BlazeFace detection open-rppg keeps (the first one its NMS returns) in frame pixels as the decoded box
   ``[cx, cy, w, h, score]`` — recovered exactly from the box it returns, which is already transformed to
   ``x = cx -+ 0.45 w, y = cy - 0.6 h .. cy + 0.5 h`` — or null when no face scored > 0.5;
 * ``kp``: the six BlazeFace keypoints of that detection (x, y pairs, frame pixels);
@@ -32,7 +32,10 @@ What open-rppg's code does, as read in ``rppg/main.py`` and seen in these runs (
   896 anchors from strides 8/16/16/16, two per cell, offset 0.5, fixed size; run through ai-edge-litert on the
   same tensors, mediapipe 0.10.21's ``face_detection_short_range.tflite`` gives the same outputs to 3e-4).
   open-rppg letterboxes the frame itself (``cv2.resize`` bilinear, zero padding), keeps scores > 0.5, runs a
-  hard NMS (IoU 0.3) and takes the top-scoring box; mediapipe's graph uses a weighted NMS.
+  "hard NMS (IoU 0.3)" and takes the first box it returns; mediapipe's graph uses a weighted NMS. Read
+  closely (and confirmed against ``raw`` to 0.005 px by micropulse.face.blazeface on the H.264 clips), that
+  NMS indexes the (K, 1) score array so that it always returns the first anchor (lowest index) scoring > 0.5,
+  not the top-scoring one.
 * Detector schedule: meant to be every 5th frame, but the frame counter is read late (``lambda:
   detect(self.face_detect_count, ...)`` runs in a worker thread after the main thread has moved on), so which
   frames are detected on changes from run to run (``runs_det``), and so do the smoothed boxes slightly.
