@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from micropulse.datasets.rppg.synthetic import make_ubfc_tree
+from micropulse.synth.rppg_trees import make_ubfc_tree
 from micropulse.eval.runner import run_evaluation
 from micropulse.eval.task import EvalConfig
 

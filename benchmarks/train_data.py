@@ -1,6 +1,6 @@
 """rPPG training input pipeline vs the model: prints JSON.
 
-On generated UBFC-rPPG-layout trees (synthetic videos; :func:`micropulse.datasets.rppg.synthetic.make_ubfc_tree`)
+On generated UBFC-rPPG-layout trees (synthetic videos; :func:`micropulse.synth.rppg_trees.make_ubfc_tree`)
 the ``rppg`` task preprocesses every video once (front-end crops + crop cache -> memory-mapped chunks). Then,
 in the same run and process:
 
@@ -81,7 +81,7 @@ def main() -> None:
     import torch
     from torch.utils.data import DataLoader
 
-    from micropulse.datasets.rppg.synthetic import make_ubfc_tree
+    from micropulse.synth.rppg_trees import make_ubfc_tree
     from micropulse.train import TrainSettings, fit
 
     torch.set_num_threads(1)

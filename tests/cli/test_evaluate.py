@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from micropulse.cli.app import main
-from micropulse.datasets.rppg.synthetic import make_ubfc_tree
+from micropulse.synth.rppg_trees import make_ubfc_tree
 
 N_VIDEOS = 10
 

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("torch", reason="torch is part of the [deep] extra")
 
 from micropulse.cli.app import main  # noqa: E402
-from micropulse.datasets.rppg.synthetic import make_ubfc_tree  # noqa: E402
+from micropulse.synth.rppg_trees import make_ubfc_tree  # noqa: E402
 
 
 def test_evaluate_with_published_physnet_and_crop_cache(tmp_path, weights_dir):

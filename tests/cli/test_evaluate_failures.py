@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from micropulse.cli.app import main
-from micropulse.datasets.rppg.synthetic import make_ubfc_tree
+from micropulse.synth.rppg_trees import make_ubfc_tree
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from micropulse.cli.app import main
 from micropulse.datasets import get_dataset
-from micropulse.datasets.rppg.synthetic import make_ubfc_tree
+from micropulse.synth.rppg_trees import make_ubfc_tree
 from micropulse.eval.task import EvalConfig, predict_video
 from micropulse.frontend import raw_pulse
 
