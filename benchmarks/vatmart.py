@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -62,6 +63,7 @@ def speed(work: Path, cache: Path, scenes: int) -> dict:
         "in_process_interactions_per_s": n_inter / t_all,
     }
     for w in (1, 2):
+        shutil.rmtree(work / f"speed-{w}", ignore_errors=True)  # timed afresh on every run, never reused
         jobs = plan_jobs(
             work / f"speed-{w}",
             split="train",

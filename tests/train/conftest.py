@@ -26,3 +26,22 @@ def trees(tmp_path_factory) -> dict[str, Path]:
         make_rppg_tree(layout, out[layout], n_videos=N_VIDEOS.get(layout, 3), seconds=8.0, size=64,
                        hr_range_bpm=HR_RANGE, seed=20 + 10 * i)  # fmt: skip
     return out
+
+
+SYNTH_CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "rppg" / "synthetic"
+
+
+@pytest.fixture(scope="session")
+def train_config():
+    """``(name, trees, out) -> (config, task options)``: a shipped synthetic-tree config read with its output in
+    ``out`` and its dataset roots and cache pointed at ``trees`` (normally the ``trees`` fixture)."""
+    from micropulse.train import load_config
+
+    def make(name: str, trees: dict[str, Path], out: Path):
+        cfg = load_config(SYNTH_CONFIGS / f"{name}.yaml", {"out_dir": str(out), "resume": False})
+        opts = dict(cfg.options)
+        opts["roots"] = {d: str(trees[d]) for d in opts["roots"]}
+        opts["cache_dir"] = str(trees["cache"])
+        return cfg, opts
+
+    return make

@@ -32,14 +32,6 @@ CROSS = [
 ]  # fmt: skip
 
 
-def _config(name: str, trees: dict[str, Path], out: Path):
-    cfg = load_config(SYNTH / f"{name}.yaml", {"out_dir": str(out), "resume": False})
-    opts = dict(cfg.options)
-    opts["roots"] = {d: str(trees[d]) for d in opts["roots"]}
-    opts["cache_dir"] = str(trees["cache"])
-    return cfg, opts
-
-
 def test_every_layout_is_trained_on_and_tested_on_intra_and_cross():
     from micropulse.datasets import list_datasets
 
@@ -76,8 +68,8 @@ def _evaluate_cli(task, opts: dict, trees: dict[str, Path], weights: Path, out: 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", INTRA + CROSS)
-def test_layout_config_trains_and_its_metrics_match_evaluate(name, trees, tmp_path):
-    cfg, opts = _config(name, trees, tmp_path / "run")
+def test_layout_config_trains_and_its_metrics_match_evaluate(name, trees, tmp_path, train_config):
+    cfg, opts = train_config(name, trees, tmp_path / "run")
     task = create_task(cfg.task, opts)
     result = fit(task, cfg.settings)
     ckpt = torch.load(result.model_path, weights_only=False)

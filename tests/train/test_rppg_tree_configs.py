@@ -23,14 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SYNTH = ROOT / "configs" / "rppg" / "synthetic"
 
 
-def _config(name: str, trees: dict[str, Path], out: Path):
-    cfg = load_config(SYNTH / f"{name}.yaml", {"out_dir": str(out), "resume": False})
-    opts = dict(cfg.options)
-    opts["roots"] = {d: str(trees[d]) for d in opts["roots"]}
-    opts["cache_dir"] = str(trees["cache"])
-    return cfg, opts
-
-
 @pytest.fixture(autouse=True)
 def _one_thread():
     before = torch.get_num_threads()
@@ -61,8 +53,8 @@ def test_every_shipped_config_parses_and_names_a_known_protocol():
         assert task.tree is not None and "SYNTHETIC-TREE VARIANT" in (SYNTH / f"{name}.yaml").read_text()
 
 
-def test_chunks_are_memory_mapped_and_labels_follow_the_normalisation(trees, tmp_path):
-    cfg, opts = _config("physnet-ubfc-intra", trees, tmp_path)
+def test_chunks_are_memory_mapped_and_labels_follow_the_normalisation(trees, tmp_path, train_config):
+    cfg, opts = train_config("physnet-ubfc-intra", trees, tmp_path)
     task = create_task(cfg.task, opts)
     ds = task.train_data()
     assert len(ds) == 3 * 3  # 3 training videos (0..0.72 of 5) x 3 chunks of 64 frames in 8 s at 30 fps
@@ -104,18 +96,18 @@ def test_toolbox_keys_select_a_part_by_begin_end(trees, tmp_path):
     assert len(task.train_data()) == 3 * 3  # videos 0..0.6 of 5 -> 3
 
 
-def test_tree_missing_a_video_fails_before_training(trees, tmp_path):
+def test_tree_missing_a_video_fails_before_training(trees, tmp_path, train_config):
     broken = tmp_path / "ubfc"
     shutil.copytree(trees["ubfc-rppg"], broken)
     (broken / "subject3" / "vid.avi").unlink()
-    cfg, opts = _config("physnet-ubfc-intra", {**trees, "ubfc-rppg": broken}, tmp_path / "run")
+    cfg, opts = train_config("physnet-ubfc-intra", {**trees, "ubfc-rppg": broken}, tmp_path / "run")
     with pytest.raises(DatasetLayoutError, match="subject3"):
         fit(create_task(cfg.task, opts), cfg.settings)
     assert not (tmp_path / "run" / "last.pt").exists()
 
 
-def test_vipl_fold_without_test_subjects_fails_before_training(trees, tmp_path):
-    cfg, opts = _config("rhythmmamba-vipl-fold1", trees, tmp_path / "run")
+def test_vipl_fold_without_test_subjects_fails_before_training(trees, tmp_path, train_config):
+    cfg, opts = train_config("rhythmmamba-vipl-fold1", trees, tmp_path / "run")
     with pytest.raises(InputError, match="test part .*selects no video of vipl-hr"):
         fit(create_task(cfg.task, opts), cfg.settings)
     assert not (tmp_path / "run" / "last.pt").exists()

@@ -1,4 +1,4 @@
-"""Contact frames: exact round trip, and the same push reads the same in every frame."""
+"""Contact frames: exact round trip, the same push reads the same in every frame, smoothed frame normals."""
 
 from __future__ import annotations
 
@@ -27,3 +27,15 @@ def test_round_trip_and_push_is_frame_independent():
     assert np.allclose(local, local[:1], atol=1e-9)
     assert np.allclose(rot6d_to_matrix(local[0, 0]), np.eye(3), atol=1e-9)
     assert np.allclose(local[0, 1:, 0], [0.01, 0.02, 0.03, 0.04]) and np.allclose(local[0, 1:, 1:3], 0)
+
+
+def test_frame_normals_follow_the_surrounding_face():
+    from vatmart.perception.frames import frame_normals
+
+    g = np.stack(np.meshgrid(np.linspace(0, 0.3, 8), np.linspace(0, 0.3, 8)), -1).reshape(-1, 2)
+    pts = np.concatenate([np.full((len(g), 1), 1.0), g], axis=1)  # a face at x = 1 seen from the origin
+    normals = np.tile([-1.0, 0.0, 0.0], (len(pts), 1))
+    normals[27] = [-0.3, 0.95, 0.0]  # a handle-like point with a sideways normal
+    out = frame_normals(pts, normals / np.linalg.norm(normals, axis=1, keepdims=True))
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    assert out[27] @ np.array([-1.0, 0.0, 0.0]) > 0.95 > normals[27] @ np.array([-1.0, 0.0, 0.0])

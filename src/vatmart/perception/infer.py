@@ -12,6 +12,7 @@ from vatmart.perception.data import task_vectors
 from vatmart.perception.frames import (
     camera_up,
     contact_frames,
+    frame_normals,
     from_local,
     from_per_unit,
     per_unit,
@@ -98,7 +99,7 @@ def analyse(
     rep = lambda t: t.expand(n_proposals, -1)  # noqa: E731
     scores = torch.sigmoid(model.score_logits(rep(f), rep(tv), rep(c), props)).cpu().numpy()
     order = np.argsort(-scores)
-    frame = contact_frames(cloud.normals[p][None], camera_up(cloud.cam2world))
+    frame = contact_frames(frame_normals(cloud.points, cloud.normals)[p][None], camera_up(cloud.cam2world))
     local = from_per_unit(props.cpu().numpy()[order], task.amount)
     return {
         "actionability": act,
@@ -123,7 +124,7 @@ def score_candidates(
     feat = model.features(x, nrm)[0]
     pi = torch.as_tensor(points, device=dev)
     k = len(points)
-    frames = contact_frames(cloud.normals[points], camera_up(cloud.cam2world))
+    frames = contact_frames(frame_normals(cloud.points, cloud.normals)[points], camera_up(cloud.cam2world))
     local = per_unit(to_local(trajs, frames), task.amount)
     logits = model.score_logits(
         feat[pi], tv.expand(k, -1), x[0, pi], torch.as_tensor(local, dtype=torch.float32, device=dev)
